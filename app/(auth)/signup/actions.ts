@@ -1,0 +1,43 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { signUp } from "@/lib/accounts/signup";
+import { isUserError } from "@/lib/errors";
+import { getClientIp } from "@/app/_server/client-ip";
+
+export type SignupState = {
+  error?: string;
+  fieldErrors?: Partial<
+    Record<"localPart" | "domain" | "displayName" | "password" | "confirm", string>
+  >;
+  values?: { localPart: string; domain: string; displayName: string };
+};
+
+const text = (form: FormData, name: string) => {
+  const value = form.get(name);
+  return typeof value === "string" ? value : "";
+};
+
+export async function signupAction(_previous: SignupState, form: FormData): Promise<SignupState> {
+  const values = {
+    localPart: text(form, "localPart").slice(0, 200),
+    domain: text(form, "domain").slice(0, 253),
+    displayName: text(form, "displayName").slice(0, 200),
+  };
+  const password = text(form, "password");
+  if (password !== text(form, "confirm")) {
+    return { values, fieldErrors: { confirm: "The passwords do not match." } };
+  }
+  let address: string;
+  try {
+    const account = await signUp({ ...values, password }, { ip: await getClientIp() });
+    address = account.address;
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    const field = error.field as keyof NonNullable<SignupState["fieldErrors"]> | undefined;
+    return field
+      ? { values, fieldErrors: { [field]: error.message } }
+      : { values, error: error.message };
+  }
+  redirect(`/login?registered=1&address=${encodeURIComponent(address)}`);
+}

@@ -1,0 +1,100 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { searchMessages } from "@/lib/search/search-messages";
+import { getConversation } from "@/lib/store/get-message";
+import { listMessages } from "@/lib/store/list-messages";
+import { getMailPreferences } from "@/lib/store/mail-preferences";
+import {
+  currentAccount,
+  currentMailboxes,
+  orNotFound,
+  toFolderDto,
+  toRowDto,
+} from "@/app/_server/mail";
+import { Conversation } from "./_components/conversation";
+import { MailApp, type MailView } from "./_components/mail-app";
+import "./mail.css";
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+const param = (value: string | string[] | undefined) => (typeof value === "string" ? value : "");
+
+export async function generateMetadata({
+  searchParams,
+}: {
+  searchParams: SearchParams;
+}): Promise<Metadata> {
+  const account = await currentAccount();
+  const mailboxes = await currentMailboxes(account.id);
+  const params = await searchParams;
+  const inbox = mailboxes.find((m) => m.specialUse === "INBOX");
+  const folder = mailboxes.find((m) => m.id === param(params.folder)) ?? inbox;
+  const unread = inbox?.unreadCount ?? 0;
+  const name = param(params.q) ? "Search results" : (folder?.name ?? "Mail");
+  return { title: `${unread > 0 ? `(${unread}) ` : ""}${name}` };
+}
+
+// /mail?folder=<id> | ?q=<search>, plus &m=<message id> for the reading pane.
+// Ids of other accounts' folders and messages are 404s (lib scopes every
+// lookup to the signed-in account).
+export default async function MailPage({ searchParams }: { searchParams: SearchParams }) {
+  const account = await currentAccount();
+  const params = await searchParams;
+  const mailboxes = await currentMailboxes(account.id);
+  const query = param(params.q).trim().slice(0, 500);
+  const folderParam = param(params.folder);
+  const openId = param(params.m) || null;
+
+  const inbox = mailboxes.find((m) => m.specialUse === "INBOX");
+  const folder = folderParam ? mailboxes.find((m) => m.id === folderParam) : inbox;
+  if (!folder && !query) notFound();
+
+  let view: MailView;
+  let page;
+  if (query) {
+    const results = await searchMessages(account.id, query, { mailboxes });
+    page = results;
+    view = {
+      folderId: null,
+      folderName: "Search",
+      specialUse: null,
+      query,
+      unknownFolder: results.unknownFolder,
+    };
+  } else {
+    page = await listMessages(account.id, folder!.id);
+    view = {
+      folderId: folder!.id,
+      folderName: folder!.name,
+      specialUse: folder!.specialUse,
+      query: "",
+      unknownFolder: null,
+    };
+  }
+
+  const [conversation, preferences] = openId
+    ? await Promise.all([
+        orNotFound(getConversation(account.id, openId)),
+        getMailPreferences(account.id),
+      ])
+    : [null, null];
+
+  return (
+    <MailApp
+      account={{ address: account.address, displayName: account.displayName }}
+      folders={mailboxes.map(toFolderDto)}
+      view={view}
+      list={{ items: page.items.map(toRowDto), nextCursor: page.nextCursor }}
+      openId={conversation ? openId : null}
+      openUnreadIds={conversation?.filter((m) => !m.seen).map((m) => m.id) ?? []}
+    >
+      {conversation && openId ? (
+        <Conversation
+          messages={conversation}
+          openId={openId}
+          trustedSenders={preferences?.remoteImagesFrom ?? []}
+        />
+      ) : null}
+    </MailApp>
+  );
+}

@@ -1,0 +1,61 @@
+// Address syntax for hosted accounts and aliases. Deliberately stricter than
+// RFC 5321's local-part grammar (no quoted strings, no "+"): "+" is kept for
+// subaddressing (RFC 5233: name+tag@domain reaches name@domain).
+import { MAX_LOCAL_PART_LENGTH } from "../config/limits.ts";
+
+const LOCAL_PART = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
+
+// RFC 2142 role addresses plus names that would let a user impersonate the
+// service. They can only be made by an admin, as aliases.
+export const RESERVED_LOCAL_PARTS = new Set([
+  "postmaster",
+  "abuse",
+  "admin",
+  "administrator",
+  "root",
+  "hostmaster",
+  "webmaster",
+  "mailer-daemon",
+  "noreply",
+  "no-reply",
+  "security",
+  "support",
+]);
+
+export function normalizeAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** Why a local part is not acceptable for a new account, or null. */
+export function localPartProblem(localPart: string): string | null {
+  if (localPart.length === 0) return "Choose a name for your address.";
+  if (localPart.length > MAX_LOCAL_PART_LENGTH) {
+    return `Use at most ${MAX_LOCAL_PART_LENGTH} characters.`;
+  }
+  if (!LOCAL_PART.test(localPart) || localPart.includes("..")) {
+    return "Use letters, digits, dots, hyphens and underscores; start and end with a letter or digit.";
+  }
+  return null;
+}
+
+export function isValidDomainName(domain: string): boolean {
+  return DOMAIN.test(domain);
+}
+
+/** Splits local@domain; null when it is not a plausible address. */
+export function splitAddress(address: string): { localPart: string; domain: string } | null {
+  const normalized = normalizeAddress(address);
+  const at = normalized.lastIndexOf("@");
+  if (at <= 0 || at === normalized.length - 1) return null;
+  const localPart = normalized.slice(0, at);
+  const domain = normalized.slice(at + 1);
+  if (localPart.length > MAX_LOCAL_PART_LENGTH || !isValidDomainName(domain)) return null;
+  return { localPart, domain };
+}
+
+/** name+tag -> name (RFC 5233 subaddressing). */
+export function stripSubaddress(localPart: string): string {
+  const plus = localPart.indexOf("+");
+  return plus > 0 ? localPart.slice(0, plus) : localPart;
+}

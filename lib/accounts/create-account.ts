@@ -1,0 +1,60 @@
+// Creating an account: the one path used by signup, the admin dashboard and
+// the admin CLI.
+import { Prisma } from "../generated/prisma/client.ts";
+import { db } from "../db.ts";
+import { UserError } from "../errors.ts";
+import { loadConfig } from "../config/index.ts";
+import { hashPassword } from "../auth/password.ts";
+import { createDefaultMailboxes } from "../store/mailboxes.ts";
+import { Role } from "../generated/prisma/enums.ts";
+
+export type NewAccount = {
+  localPart: string;
+  domain: string;
+  displayName: string;
+  password: string;
+  role?: Role;
+  quotaBytes?: bigint;
+};
+
+export type AccountSummary = { id: string; address: string; displayName: string; role: Role };
+
+/**
+ * Inserts the account with its default folders in one transaction. The
+ * caller has validated the input (signup rules differ from admin rules).
+ * Throws UserError("address_taken") when an account or alias has the address.
+ */
+export async function createAccount(input: NewAccount): Promise<AccountSummary> {
+  const localPart = input.localPart.toLowerCase();
+  const domainName = input.domain.toLowerCase();
+  const address = `${localPart}@${domainName}`;
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await db.$transaction(async (tx) => {
+      const domain = await tx.domain.findFirst({ where: { name: domainName, hosted: true } });
+      if (!domain)
+        throw new UserError("domain_not_hosted", `${domainName} is not hosted here.`, "domain");
+      const alias = await tx.alias.findUnique({ where: { address }, select: { id: true } });
+      if (alias) throw new UserError("address_taken", `${address} is already taken.`, "localPart");
+      const account = await tx.account.create({
+        data: {
+          address,
+          localPart,
+          domainId: domain.id,
+          displayName: input.displayName.trim(),
+          passwordHash,
+          role: input.role ?? Role.USER,
+          quotaBytes: input.quotaBytes ?? loadConfig().defaultQuotaBytes,
+        },
+        select: { id: true, address: true, displayName: true, role: true },
+      });
+      await createDefaultMailboxes(tx, account.id);
+      return account;
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new UserError("address_taken", `${address} is already taken.`, "localPart");
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+// Hosted domains: which domains this service receives mail for and lets
+// people sign up on.
+import { db } from "../db.ts";
+import { isValidDomainName, normalizeAddress } from "./address.ts";
+
+/** Makes sure the configured default domain exists (run at every start). */
+export async function ensureHostedDomain(name: string): Promise<{ id: string; name: string }> {
+  const domain = normalizeAddress(name);
+  if (!isValidDomainName(domain)) throw new Error(`Not a domain name: ${name}`);
+  return db.domain.upsert({
+    where: { name: domain },
+    create: { name: domain, hosted: true, signupEnabled: true },
+    update: {},
+    select: { id: true, name: true },
+  });
+}
+
+/** Domains on which anyone may sign up, for the signup form. */
+export async function listSignupDomains(): Promise<string[]> {
+  const rows = await db.domain.findMany({
+    where: { hosted: true, signupEnabled: true },
+    select: { name: true },
+    orderBy: { name: "asc" },
+  });
+  return rows.map((r) => r.name);
+}
+
+export async function findHostedDomain(name: string) {
+  return db.domain.findFirst({ where: { name: normalizeAddress(name), hosted: true } });
+}

@@ -1,0 +1,54 @@
+// Limits of the service, one place, each with why it has the value it has.
+// Values an admin may change at run time live in the Setting table
+// (lib/accounts/settings.ts); these are the defaults and hard bounds.
+
+/** Default mailbox quota for new accounts: 1 GiB, Outlook.com's free tier is larger, but self-hosted disks are small. */
+export const DEFAULT_QUOTA_BYTES = 1024n * 1024n * 1024n;
+
+/** Largest message accepted over SMTP or from the composer: 25 MiB, what Gmail and Outlook accept. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+/** RFC 5321 §4.5.3.1.8 requires at least 100 recipients per message; more is refused with 452 4.5.3. */
+export const MAX_RECIPIENTS_PER_MESSAGE = 100;
+
+/** More Received: headers than this is a mail loop (RFC 5321 §6.3 suggests 100; Postfix uses 50; we refuse at 30 as the issue asks). */
+export const MAX_RECEIVED_HEADERS = 30;
+
+/** Shortest password accepted at signup or password change (NIST SP 800-63B recommends at least 8; we ask 10). */
+export const MIN_PASSWORD_LENGTH = 10;
+
+/** Longest password hashed: argon2 can take any length, but a megabyte password is a CPU attack. */
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** Failed logins allowed per account in LOGIN_WINDOW_SECONDS before further attempts are refused. */
+export const LOGIN_FAILURES_PER_ACCOUNT = 5;
+
+/** Failed logins allowed per client IP in LOGIN_WINDOW_SECONDS (several users can share one NAT). */
+export const LOGIN_FAILURES_PER_IP = 20;
+
+/** Window for login throttling: 15 minutes, the lockout period most webmails use. */
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
+
+/** Signups allowed per client IP per hour: enough for a family behind one NAT, too few for a spam farm. */
+export const SIGNUPS_PER_IP_PER_HOUR = 5;
+
+/** Local part length limit, RFC 5321 §4.5.3.1.1. */
+export const MAX_LOCAL_PART_LENGTH = 64;
+
+/** Display-name length limit: keeps headers within RFC 5322 line limits once encoded. */
+export const MAX_DISPLAY_NAME_LENGTH = 100;
+
+/** Alias-to-alias nesting followed before a target is dropped as a loop (Postfix allows 1000; real setups nest 2-3 deep). */
+export const MAX_ALIAS_DEPTH = 10;
+
+/** Addresses one recipient may expand to (aliases, list members): Postfix's virtual_alias_expansion_limit is 1000 too. */
+export const MAX_ALIAS_EXPANSION = 1000;
+
+/** Messages up to this size are received in memory; larger ones go to a spool file so 20 parallel 25 MiB messages cost disk, not RAM. */
+export const SPOOL_MEMORY_BYTES = 256 * 1024;
+
+/** Body text indexed for search per message: tsvector caps at 1 MB and positions at 16383, so the start of a long body is what search can use anyway. */
+export const MAX_SEARCH_TEXT_CHARS = 100_000;
+
+/** Spooled (large) messages parsed, checked and stored at once: each holds a pooled connection for seconds and a few MB of buffers; 20 parallel 25 MiB uploads must fit in 250 MB. */
+export const MAX_CONCURRENT_LARGE_DELIVERIES = 4;

@@ -1,0 +1,242 @@
+// Inbound delivery: from an accepted SMTP transaction (envelope, recipients
+// resolved at RCPT time, the spooled message) to stored copies. Runs the
+// checks that need the message (loops), computes SPF/DKIM/DMARC, builds the
+// trace headers, parses, and hands everything to lib/store in one delivery
+// (one transaction). Knows nothing of SMTP replies: failures are typed.
+import { createReadStream } from "node:fs";
+import { MAX_CONCURRENT_LARGE_DELIVERIES, MAX_RECEIVED_HEADERS } from "../config/limits.ts";
+import { createSemaphore } from "../concurrency.ts";
+import type { DnsResolver } from "../dns/resolver.ts";
+import {
+  countHeaderFields,
+  findHeaderEnd,
+  formatHeaderLines,
+  parseHeaderFields,
+  type HeaderField,
+} from "../mime/headers.ts";
+import { emptyParsedMessage, parseMessage, type ParsedMessage } from "../mime/parse-message.ts";
+import {
+  OverQuotaError,
+  storeDelivery,
+  type MessageBytes,
+  type NewSource,
+  type StoredCopy,
+} from "../store/deliver.ts";
+import { authenticateMessage } from "./authenticate-message.ts";
+import type { AcceptedRecipient, ListInfo } from "./resolve-recipient.ts";
+import type { SpooledMessage } from "./spool.ts";
+import { formatReceived, returnPathField, type ReceivedInfo } from "./trace-headers.ts";
+
+export type DeliveryRejection =
+  /** More Received fields than MAX_RECEIVED_HEADERS (RFC 5321 §6.3). */
+  | "mail_loop"
+  /** A post to a list that already carries that list's List-Id: it came back around. */
+  | "list_loop"
+  /** Over the size limit (RFC 1870). */
+  | "too_large"
+  /** A recipient account has no room for this message. */
+  | "over_quota";
+
+export class DeliveryError extends Error {
+  readonly reason: DeliveryRejection;
+  constructor(reason: DeliveryRejection, message: string) {
+    super(message);
+    this.name = "DeliveryError";
+    this.reason = reason;
+  }
+}
+
+// Parsing and authenticating a spooled message streams it from disk with a
+// few MB of buffers; past this many at once they wait, so memory stays
+// bounded however many large messages arrive together.
+const largeDeliveries = createSemaphore(MAX_CONCURRENT_LARGE_DELIVERIES);
+
+export type InboundSession = Omit<ReceivedInfo, "recipient" | "date" | "hostname">;
+
+export type InboundEnvelope = {
+  /** MAIL FROM; "" for the null reverse-path. */
+  mailFrom: string;
+  recipients: AcceptedRecipient[];
+};
+
+export type InboundOptions = {
+  hostname: string;
+  resolver: DnsResolver;
+  now?: Date;
+};
+
+export type InboundResult = {
+  copies: StoredCopy[];
+  /** Recipients handed to the outbound queue. */
+  queued: number;
+  /** Set when mailparser failed: the message is stored and listed with empty fields. */
+  parseError: Error | null;
+};
+
+/**
+ * Delivers one accepted message. Resolves after the store committed; throws
+ * DeliveryError for a refusal, anything else for a temporary failure (the
+ * database), in which case nothing was stored. The caller disposes `message`.
+ */
+export async function deliverInbound(
+  session: InboundSession,
+  envelope: InboundEnvelope,
+  message: SpooledMessage,
+  options: InboundOptions,
+): Promise<InboundResult> {
+  if (message.memory) return deliverNow(session, envelope, message, options);
+  return largeDeliveries.run(() => deliverNow(session, envelope, message, options));
+}
+
+async function deliverNow(
+  session: InboundSession,
+  envelope: InboundEnvelope,
+  message: SpooledMessage,
+  options: InboundOptions,
+): Promise<InboundResult> {
+  if (message.tooLarge) throw new DeliveryError("too_large", "message exceeds the size limit");
+  const now = options.now ?? new Date();
+  const headerEnd = findHeaderEnd(message.head);
+  const fields = parseHeaderFields(
+    headerEnd === -1 ? message.head : message.head.subarray(0, headerEnd),
+  );
+
+  // RFC 5321 §6.3: a message that has passed too many hops is looping.
+  if (countHeaderFields(fields, "received") > MAX_RECEIVED_HEADERS) {
+    throw new DeliveryError("mail_loop", `more than ${MAX_RECEIVED_HEADERS} Received headers`);
+  }
+  const lists = uniqueLists(envelope.recipients);
+  const listIds = fields.filter((f) => f.name === "list-id").map((f) => f.value.toLowerCase());
+  for (const list of lists) {
+    if (listIds.some((value) => value.includes(`<${list.listId}>`))) {
+      throw new DeliveryError("list_loop", `message already went through ${list.address}`);
+    }
+  }
+
+  const [verdicts, parsed] = await Promise.all([
+    authenticateMessage({
+      message,
+      headerFields: fields,
+      clientIp: session.clientIp,
+      helo: session.helo,
+      mailFrom: envelope.mailFrom,
+      hostname: options.hostname,
+      resolver: options.resolver,
+    }),
+    parseSafely(message),
+  ]);
+
+  const rcptCount = envelope.recipients.length;
+  const trace: HeaderField[] = [
+    returnPathField(envelope.mailFrom),
+    { name: "Authentication-Results", value: verdicts.header },
+    {
+      name: "Received",
+      value: formatReceived({
+        ...session,
+        hostname: options.hostname,
+        recipient: rcptCount === 1 ? envelope.recipients[0]!.address : null,
+        date: now,
+      }),
+    },
+  ];
+
+  const sources = planSources(envelope, message, trace, parsed.message);
+  try {
+    const copies = await storeDelivery({ sources, receivedAt: now });
+    return {
+      copies,
+      queued: sources.reduce((n, s) => n + s.outbound.length, 0),
+      parseError: parsed.error,
+    };
+  } catch (error) {
+    if (error instanceof OverQuotaError) throw new DeliveryError("over_quota", error.message);
+    throw error;
+  }
+}
+
+async function parseSafely(
+  message: SpooledMessage,
+): Promise<{ message: ParsedMessage; error: Error | null }> {
+  try {
+    const input = message.memory ?? createReadStream(message.file!);
+    return { message: await parseMessage(input), error: null };
+  } catch (error) {
+    // The bytes are what matters and they are kept; a message mailparser
+    // cannot read is still delivered, listed with empty fields.
+    return { message: emptyParsedMessage(), error: error as Error };
+  }
+}
+
+function uniqueLists(recipients: AcceptedRecipient[]): ListInfo[] {
+  const byAddress = new Map<string, ListInfo>();
+  for (const r of recipients) if (r.list) byAddress.set(r.list.address, r.list);
+  return [...byAddress.values()];
+}
+
+/**
+ * Which bytes go to whom. Accounts named directly or through aliases share
+ * one source; each list's copies get their own, with List-Id and List-Post
+ * (RFC 2919, RFC 2369) added. An account reached several ways gets one copy,
+ * preferring the direct one; an external address gets one queue row.
+ */
+function planSources(
+  envelope: InboundEnvelope,
+  message: SpooledMessage,
+  trace: HeaderField[],
+  parsed: ParsedMessage,
+): NewSource[] {
+  const seenAccounts = new Set<string>();
+  const seenExternal = new Set<string>();
+  const addAccount = (source: NewSource, accountId: string) => {
+    if (seenAccounts.has(accountId)) return;
+    seenAccounts.add(accountId);
+    source.accountIds.push(accountId);
+  };
+  const addExternal = (source: NewSource, recipient: string, mailFrom: string) => {
+    if (seenExternal.has(recipient)) return;
+    seenExternal.add(recipient);
+    source.outbound.push({ recipient, mailFrom });
+  };
+  const direct: NewSource = {
+    bytes: bytesOf(message, formatHeaderLines(trace)),
+    parsed,
+    accountIds: [],
+    outbound: [],
+  };
+  for (const r of envelope.recipients) {
+    if (r.list) continue;
+    for (const a of r.accounts) addAccount(direct, a.accountId);
+    // todo: SRS (or ARC sealing) for forwarded mail, with the relay issue:
+    // without it the original sender's SPF fails at the external target.
+    for (const e of r.external) addExternal(direct, e, envelope.mailFrom);
+  }
+  const sources = direct.accountIds.length || direct.outbound.length ? [direct] : [];
+
+  for (const list of uniqueLists(envelope.recipients)) {
+    const listFields: HeaderField[] = [
+      { name: "List-Id", value: `<${list.listId}>` },
+      { name: "List-Post", value: `<mailto:${list.address}>` },
+    ];
+    const source: NewSource = {
+      bytes: bytesOf(message, formatHeaderLines([...trace, ...listFields])),
+      parsed,
+      accountIds: [],
+      outbound: [],
+    };
+    for (const r of envelope.recipients) {
+      if (r.list?.address !== list.address) continue;
+      for (const a of r.accounts) addAccount(source, a.accountId);
+      // The list, not the poster, sends the copies on: bounces go to the
+      // list address, whose null-sender mail is refused (no bounce loops).
+      for (const e of r.external) addExternal(source, e, list.address);
+    }
+    if (source.accountIds.length || source.outbound.length) sources.push(source);
+  }
+  return sources;
+}
+
+function bytesOf(message: SpooledMessage, prefix: Buffer): MessageBytes {
+  if (message.memory) return { kind: "memory", prefix, body: message.memory };
+  return { kind: "file", prefix, path: message.file!, bodySize: message.size };
+}

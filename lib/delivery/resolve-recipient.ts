@@ -1,0 +1,239 @@
+// Who an envelope recipient is: an account, an alias (local accounts and/or
+// external addresses), a mailing list, or someone we refuse, with a typed
+// reason. Rules only: no protocol here; mail-gateway/smtp/replies.ts turns
+// reasons into SMTP replies.
+import { MAX_ALIAS_DEPTH, MAX_ALIAS_EXPANSION } from "../config/limits.ts";
+import { isValidDomainName, splitAddress, stripSubaddress } from "../accounts/address.ts";
+import { query, sql } from "../db/sql.ts";
+
+export type RecipientRejection =
+  /** Not a domain we host, and the client may not relay (RFC 5321 §3.6.2: no open relays). */
+  | "relay_denied"
+  /** A hosted domain, but no account, alias or catch-all takes the address. */
+  | "unknown_user"
+  /** The account exists but is disabled. */
+  | "account_disabled"
+  /** The account (or an alias target) is already at its quota. */
+  | "over_quota"
+  /** A members-only list and the envelope sender is not a member. */
+  | "not_list_member"
+  /** Not an address we can read (quoted local parts, address literals). */
+  | "invalid_address";
+
+export type LocalTarget = { accountId: string; address: string };
+
+/** The list a copy reaches its account through: its copies carry List-Id and List-Post (RFC 2919, RFC 2369). */
+export type ListInfo = { address: string; listId: string };
+
+export type AcceptedRecipient = {
+  ok: true;
+  /** The address as given in RCPT TO, lower-cased. */
+  address: string;
+  kind: "account" | "alias" | "list";
+  /** Accounts that get a copy (deduplicated). */
+  accounts: LocalTarget[];
+  /** Addresses outside our domains, for the outbound queue. */
+  external: string[];
+  /** Set for kind "list". */
+  list: ListInfo | null;
+};
+
+export type RejectedRecipient = { ok: false; address: string; reason: RecipientRejection };
+
+export type RecipientResolution = AcceptedRecipient | RejectedRecipient;
+
+export type ResolveContext = {
+  /** Envelope sender (MAIL FROM), "" for the null reverse-path. */
+  mailFrom: string;
+};
+
+type AccountRow = { id: string; address: string; disabled: boolean; overQuota: boolean };
+type AliasRow = {
+  id: string;
+  address: string;
+  kind: "ALIAS" | "LIST";
+  membersOnly: boolean;
+  targets: string[];
+};
+type Lookup = { catchAll: string | null; account: AccountRow | null; alias: AliasRow | null };
+
+/**
+ * Looks up an address on a hosted domain: an account or alias with exactly
+ * this address, else with the subaddress removed (RFC 5233: name+tag@domain
+ * reaches name@domain). Null when the domain is not hosted.
+ */
+async function lookupAddress(localPart: string, domain: string): Promise<Lookup | null> {
+  const exact = `${localPart}@${domain}`;
+  const base = `${stripSubaddress(localPart)}@${domain}`;
+  const candidates = exact === base ? [exact] : [exact, base];
+  const rows = await query<{
+    catchAll: string | null;
+    account: AccountRow | null;
+    alias: AliasRow | null;
+  }>(
+    sql`
+      SELECT d."catchAllTarget" AS "catchAll",
+        (SELECT row_to_json(x) FROM (
+          SELECT a."id", a."address", a."disabled", a."usedBytes" >= a."quotaBytes" AS "overQuota"
+          FROM "Account" a WHERE a."address" = ANY(${candidates}::text[])
+          ORDER BY a."address" = ${exact} DESC LIMIT 1) x) AS "account",
+        (SELECT row_to_json(x) FROM (
+          SELECT al."id", al."address", al."kind", al."membersOnly",
+            ARRAY(SELECT t."address" FROM "AliasTarget" t WHERE t."aliasId" = al."id" ORDER BY t."address") AS "targets"
+          FROM "Alias" al WHERE al."address" = ANY(${candidates}::text[])
+          ORDER BY al."address" = ${exact} DESC LIMIT 1) x) AS "alias"
+      FROM "Domain" d WHERE d."name" = ${domain} AND d."hosted"`,
+    "delivery-lookup-address",
+  );
+  const row = rows[0];
+  if (!row) return null;
+  // Exact matches win over subaddress-stripped ones, accounts over aliases.
+  let { account, alias } = row;
+  if (account && alias) {
+    if (account.address === exact || alias.address !== exact) alias = null;
+    else account = null;
+  }
+  return { catchAll: row.catchAll, account, alias };
+}
+
+/** The RFC 2919 list identifier for a list address: list@example.com -> list.example.com. */
+export function listIdFor(address: string): string {
+  return address.replace("@", ".");
+}
+
+type Expansion = {
+  accounts: Map<string, LocalTarget>;
+  external: Set<string>;
+  /** Local targets left out, to explain an empty expansion. */
+  skipped: { disabled: number; overQuota: number };
+};
+
+/**
+ * Decides an RCPT TO address. Never throws for a bad address (that is a
+ * rejection); throws only when the database cannot be asked.
+ */
+export async function resolveRecipient(
+  rawAddress: string,
+  context: ResolveContext,
+): Promise<RecipientResolution> {
+  const address = rawAddress.trim().toLowerCase();
+  const parts = splitAddress(address);
+  if (!parts) {
+    // Unusable local part (over RFC 5321 §4.5.3.1.1's 64 octets) on a domain
+    // we host is a syntax problem; anything else is someone else's domain.
+    const domain = address.slice(address.lastIndexOf("@") + 1);
+    const hosted =
+      isValidDomainName(domain) && (await lookupAddress("postmaster", domain)) !== null;
+    return { ok: false, address, reason: hosted ? "invalid_address" : "relay_denied" };
+  }
+
+  let found = await lookupAddress(parts.localPart, parts.domain);
+  if (!found) return { ok: false, address, reason: "relay_denied" };
+  if (!found.account && !found.alias && found.catchAll) {
+    // Domain catch-all: an account or alias on the same domain takes unknown
+    // local parts. It is looked up like any address, but never recursively.
+    const target = await lookupAddress(found.catchAll.toLowerCase(), parts.domain);
+    if (target) found = { ...target, catchAll: null };
+  }
+
+  if (found.account) {
+    const account = found.account;
+    if (account.disabled) return { ok: false, address, reason: "account_disabled" };
+    if (account.overQuota) return { ok: false, address, reason: "over_quota" };
+    return {
+      ok: true,
+      address,
+      kind: "account",
+      accounts: [{ accountId: account.id, address: account.address }],
+      external: [],
+      list: null,
+    };
+  }
+  if (!found.alias) return { ok: false, address, reason: "unknown_user" };
+
+  const alias = found.alias;
+  const isList = alias.kind === "LIST";
+  // Bounces (null reverse-path) are not redistributed to a list's members:
+  // a bounce of a list copy would otherwise go round the list forever.
+  if (
+    isList &&
+    (context.mailFrom === "" || (alias.membersOnly && !isMember(alias.targets, context.mailFrom)))
+  ) {
+    return { ok: false, address, reason: "not_list_member" };
+  }
+  const expansion: Expansion = {
+    accounts: new Map(),
+    external: new Set(),
+    skipped: { disabled: 0, overQuota: 0 },
+  };
+  await expand(alias, expansion, new Set([alias.address]), 1);
+
+  // A forwarding alias is all-or-nothing: a full target mailbox defers the
+  // whole recipient (4xx, the sender retries) rather than losing that copy.
+  // A list skips members who cannot receive, as list servers do.
+  if (!isList && expansion.skipped.overQuota > 0)
+    return { ok: false, address, reason: "over_quota" };
+  if (expansion.accounts.size === 0 && expansion.external.size === 0) {
+    const reason = expansion.skipped.overQuota
+      ? "over_quota"
+      : expansion.skipped.disabled
+        ? "account_disabled"
+        : "unknown_user";
+    return { ok: false, address, reason };
+  }
+  return {
+    ok: true,
+    address,
+    kind: isList ? "list" : "alias",
+    accounts: [...expansion.accounts.values()],
+    external: [...expansion.external],
+    list: isList ? { address: alias.address, listId: listIdFor(alias.address) } : null,
+  };
+}
+
+/**
+ * Follows alias targets depth-first. `visited` holds the aliases on the
+ * current path and already expanded: an alias reached twice (a -> b -> a)
+ * contributes once, so loops end instead of multiplying copies.
+ */
+async function expand(
+  alias: AliasRow,
+  out: Expansion,
+  visited: Set<string>,
+  depth: number,
+): Promise<void> {
+  for (const target of alias.targets) {
+    if (out.accounts.size + out.external.size >= MAX_ALIAS_EXPANSION) return;
+    const parts = splitAddress(target);
+    if (!parts) continue;
+    const found = await lookupAddress(parts.localPart, parts.domain);
+    if (!found) {
+      out.external.add(target);
+      continue;
+    }
+    if (found.account) {
+      if (found.account.disabled) out.skipped.disabled++;
+      else if (found.account.overQuota) out.skipped.overQuota++;
+      else
+        out.accounts.set(found.account.id, {
+          accountId: found.account.id,
+          address: found.account.address,
+        });
+      continue;
+    }
+    if (found.alias && !visited.has(found.alias.address) && depth < MAX_ALIAS_DEPTH) {
+      visited.add(found.alias.address);
+      await expand(found.alias, out, visited, depth + 1);
+    }
+    // A target on a hosted domain that names nobody is dropped: the alias
+    // still reaches its other targets. (An admin tool should flag it.)
+  }
+}
+
+function isMember(targets: string[], sender: string): boolean {
+  const parts = splitAddress(sender);
+  if (!parts) return false;
+  const full = `${parts.localPart}@${parts.domain}`;
+  const base = `${stripSubaddress(parts.localPart)}@${parts.domain}`;
+  return targets.includes(full) || targets.includes(base);
+}

@@ -1,0 +1,105 @@
+// Deleting messages: "delete" moves to Trash; in Trash it deletes for good
+// (Gmail's and Outlook's rule). Deleting for good gives the bytes back to the
+// account's quota and keeps the folder's counters and highestModseq exact.
+//
+// The shared MessageSource rows stay: another account's copy or an outbound
+// row may use them, and a delivery may be re-using them right now.
+// todo: a periodic sweep of unreferenced sources (needs an index on
+// Message("sourceSha256") alone to be cheap; none exists yet).
+import { db, type Tx } from "../db.ts";
+import { UserError } from "../errors.ts";
+import { isUuid } from "./list-messages.ts";
+import { groupByMailbox, lockMessages, type LockedMessage } from "./lock-messages.ts";
+import { moveLockedMessages, specialMailboxId } from "./move-messages.ts";
+import { notifyMailboxChanges } from "./notify-change.ts";
+
+/** Deletes already locked rows for good, in the caller's transaction. */
+async function deleteLocked(tx: Tx, accountId: string, rows: LockedMessage[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const bytes = rows.reduce((n, r) => n + r.size, 0);
+  // Lock order: Account before Mailbox rows (lock-messages.ts).
+  await tx.$executeRaw`
+    UPDATE "Account" SET "usedBytes" = GREATEST("usedBytes" - ${bytes}::int8, 0) WHERE "id" = ${accountId}::uuid`;
+  const groups = groupByMailbox(rows);
+  for (const [mailboxId, group] of groups) {
+    await tx.$executeRaw`
+      UPDATE "Mailbox" SET
+        "highestModseq" = "highestModseq" + 1,
+        "messageCount" = "messageCount" - ${group.length}::int,
+        "unreadCount" = "unreadCount" - ${group.filter((r) => !r.seen).length}::int,
+        "totalBytes" = "totalBytes" - ${group.reduce((n, r) => n + r.size, 0)}::int8
+      WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`;
+  }
+  await tx.$executeRaw`
+    DELETE FROM "Message" WHERE "accountId" = ${accountId}::uuid AND "id" = ANY(${rows.map((r) => r.id)}::uuid[])`;
+  await notifyMailboxChanges(
+    tx,
+    accountId,
+    groups.map(([id]) => id),
+    "removed",
+  );
+  return rows.length;
+}
+
+/** Deletes the account's messages among `ids` for good, wherever they are. */
+export async function deleteMessagesForever(accountId: string, ids: string[]): Promise<number> {
+  return db.$transaction(async (tx) =>
+    deleteLocked(tx, accountId, await lockMessages(tx, accountId, ids)),
+  );
+}
+
+/**
+ * The Delete button: messages in Trash are deleted for good, all others move
+ * to Trash. Returns both numbers.
+ */
+export async function deleteMessages(
+  accountId: string,
+  ids: string[],
+): Promise<{ trashed: number; deleted: number }> {
+  return db.$transaction(async (tx) => {
+    const rows = await lockMessages(tx, accountId, ids);
+    const trash = await specialMailboxId(tx, accountId, "TRASH");
+    const inTrash = rows.filter((r) => r.mailboxId === trash);
+    const elsewhere = rows.filter((r) => r.mailboxId !== trash);
+    const deleted = await deleteLocked(tx, accountId, inTrash);
+    const trashed = await moveLockedMessages(tx, accountId, elsewhere, trash);
+    return { trashed, deleted };
+  });
+}
+
+/**
+ * Deletes everything in the account's Trash or Junk folder for good ("Empty
+ * Trash"). Other folders are refused: emptying the Inbox is not a button.
+ */
+export async function emptyMailbox(accountId: string, mailboxId: string): Promise<number> {
+  if (!isUuid(mailboxId)) throw new UserError("not_found", "No such folder.");
+  return db.$transaction(async (tx) => {
+    const [box] = await tx.$queryRaw<{ specialUse: string | null }[]>`
+      SELECT "specialUse"::text AS "specialUse" FROM "Mailbox"
+      WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`;
+    if (!box) throw new UserError("not_found", "No such folder.");
+    if (box.specialUse !== "TRASH" && box.specialUse !== "JUNK") {
+      throw new UserError("invalid_input", "Only Trash and Junk can be emptied.");
+    }
+    // One statement for the whole folder (it may hold many thousands), then
+    // the counters by exactly what it removed.
+    const [gone] = await tx.$queryRaw<{ count: bigint; bytes: bigint | null; unread: bigint }[]>`
+      WITH gone AS (
+        DELETE FROM "Message" WHERE "accountId" = ${accountId}::uuid AND "mailboxId" = ${mailboxId}::uuid
+        RETURNING "size", "seen")
+      SELECT count(*) AS count, sum("size") AS bytes, count(*) FILTER (WHERE NOT "seen") AS unread FROM gone`;
+    const count = Number(gone!.count);
+    if (count === 0) return 0;
+    await tx.$executeRaw`
+      UPDATE "Account" SET "usedBytes" = GREATEST("usedBytes" - ${gone!.bytes ?? 0n}::int8, 0) WHERE "id" = ${accountId}::uuid`;
+    await tx.$executeRaw`
+      UPDATE "Mailbox" SET
+        "highestModseq" = "highestModseq" + 1,
+        "messageCount" = "messageCount" - ${count}::int,
+        "unreadCount" = "unreadCount" - ${Number(gone!.unread)}::int,
+        "totalBytes" = "totalBytes" - ${gone!.bytes ?? 0n}::int8
+      WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`;
+    await notifyMailboxChanges(tx, accountId, [mailboxId], "removed");
+    return count;
+  });
+}

@@ -1,0 +1,123 @@
+// Moving messages between an account's folders (RFC 6851 MOVE semantics for
+// IMAP clients): each moved message gets a new uid from the target's uidNext
+// and the target's new highestModseq; both folders' counters move with it.
+// The message keeps its id (the webmail's handle for it).
+import { db, type Tx } from "../db.ts";
+import { UserError } from "../errors.ts";
+import type { SpecialUse } from "../generated/prisma/enums.ts";
+import { isUuid } from "./list-messages.ts";
+import { groupByMailbox, lockMessages, type LockedMessage } from "./lock-messages.ts";
+import { notifyMailboxChanges } from "./notify-change.ts";
+
+/** The account's folder with that special use; UserError "not_found" if it has none. */
+export async function specialMailboxId(
+  tx: Tx,
+  accountId: string,
+  specialUse: SpecialUse,
+): Promise<string> {
+  const [row] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT "id"::text AS "id" FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "specialUse" = ${specialUse}::"SpecialUse"`;
+  if (!row) throw new UserError("not_found", "No such folder.");
+  return row.id;
+}
+
+/**
+ * Moves already locked messages (lockMessages, or a folder's whole content)
+ * into `targetId`, in the caller's transaction. Rows already in the target
+ * are skipped. Returns how many moved.
+ */
+export async function moveLockedMessages(
+  tx: Tx,
+  accountId: string,
+  rows: LockedMessage[],
+  targetId: string,
+): Promise<number> {
+  // Order of arrival, so uids in the target follow the messages' dates.
+  const moving = rows
+    .filter((r) => r.mailboxId !== targetId)
+    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : 1));
+  if (moving.length === 0) {
+    // Still insist the target is the account's: a foreign target is a 404, not a no-op.
+    const [exists] = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id"::text AS "id" FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid`;
+    if (!exists) throw new UserError("not_found", "No such folder.");
+    return 0;
+  }
+  const sources = groupByMailbox(moving);
+  const mailboxIds = [...sources.map(([id]) => id), targetId].sort();
+  let firstUid = 0;
+  let targetModseq = 0n;
+  // Mailbox rows are locked in id order (lock-messages.ts).
+  for (const mailboxId of mailboxIds) {
+    if (mailboxId === targetId) {
+      const bytes = moving.reduce((n, r) => n + r.size, 0);
+      const unread = moving.filter((r) => !r.seen).length;
+      const [box] = await tx.$queryRaw<{ firstUid: number; modseq: bigint }[]>`
+        UPDATE "Mailbox" SET
+          "uidNext" = "uidNext" + ${moving.length}::int,
+          "highestModseq" = "highestModseq" + 1,
+          "messageCount" = "messageCount" + ${moving.length}::int,
+          "unreadCount" = "unreadCount" + ${unread}::int,
+          "totalBytes" = "totalBytes" + ${bytes}::int8
+        WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid
+        RETURNING "uidNext" - ${moving.length}::int AS "firstUid", "highestModseq" AS modseq`;
+      if (!box) throw new UserError("not_found", "No such folder.");
+      firstUid = Number(box.firstUid);
+      targetModseq = box.modseq;
+    } else {
+      const group = sources.find(([id]) => id === mailboxId)![1];
+      const bytes = group.reduce((n, r) => n + r.size, 0);
+      const unread = group.filter((r) => !r.seen).length;
+      await tx.$executeRaw`
+        UPDATE "Mailbox" SET
+          "highestModseq" = "highestModseq" + 1,
+          "messageCount" = "messageCount" - ${group.length}::int,
+          "unreadCount" = "unreadCount" - ${unread}::int,
+          "totalBytes" = "totalBytes" - ${bytes}::int8
+        WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`;
+    }
+  }
+  const ids = moving.map((r) => r.id);
+  const uids = moving.map((_, i) => firstUid + i);
+  await tx.$executeRaw`
+    UPDATE "Message" m SET "mailboxId" = ${targetId}::uuid, "uid" = v.uid, "modseq" = ${targetModseq}::int8
+    FROM unnest(${ids}::uuid[], ${uids}::int[]) AS v(id, uid)
+    WHERE m."accountId" = ${accountId}::uuid AND m."id" = v.id`;
+  await notifyMailboxChanges(
+    tx,
+    accountId,
+    sources.map(([id]) => id),
+    "removed",
+  );
+  await notifyMailboxChanges(tx, accountId, [targetId], "added");
+  return moving.length;
+}
+
+/**
+ * Moves the account's messages among `ids` to one of its folders. Throws
+ * UserError "not_found" when no id is the account's or the folder is not.
+ */
+export async function moveMessages(
+  accountId: string,
+  ids: string[],
+  targetMailboxId: string,
+): Promise<number> {
+  if (!isUuid(targetMailboxId)) throw new UserError("not_found", "No such folder.");
+  return db.$transaction(async (tx) => {
+    const rows = await lockMessages(tx, accountId, ids);
+    return moveLockedMessages(tx, accountId, rows, targetMailboxId);
+  });
+}
+
+/** Moves to the account's Archive, Junk, Trash or Inbox (archive, mark as junk, not junk). */
+export async function moveMessagesToSpecial(
+  accountId: string,
+  ids: string[],
+  specialUse: SpecialUse,
+): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const rows = await lockMessages(tx, accountId, ids);
+    const target = await specialMailboxId(tx, accountId, specialUse);
+    return moveLockedMessages(tx, accountId, rows, target);
+  });
+}

@@ -1,0 +1,116 @@
+// The gateway process's listeners, startable in-process (tests, benchmark)
+// or from main.ts: the inbound MX server and the outbound relay worker.
+// Submission, POP3 and IMAP join here as they are built.
+import path from "node:path";
+import { loadConfig, type Config } from "../lib/config/index.ts";
+import { createSystemResolver, type DnsResolver } from "../lib/dns/index.ts";
+import { clearSpool } from "../lib/delivery/index.ts";
+import { createInboundServer } from "./smtp/server.ts";
+import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
+import { deliverSenderReports } from "../lib/queue/reports.ts";
+import { RelayWorker } from "./relay/worker.ts";
+
+export type GatewayOptions = {
+  config?: Config;
+  /** Port of the inbound SMTP server; 0 picks a free one. Default config.smtp.port. */
+  smtpPort?: number;
+  listenHost?: string;
+  /** DNS for SPF/DKIM/DMARC; default the system resolver (config.dns.servers). */
+  resolver?: DnsResolver;
+  /** STARTTLS certificate; default from TLS_CERT_FILE/TLS_KEY_FILE or a self-signed one under DATA_DIR. */
+  tls?: TlsCredentials;
+  maxMessageBytes?: number;
+  /** Where large messages are spooled while they are received; default DATA_DIR/spool. */
+  spoolDir?: string;
+  /** Run the outbound relay worker (default true). */
+  relay?: boolean;
+  log?: (line: string) => void;
+};
+
+export type Gateway = {
+  smtpPort: number;
+  /** Deliveries being stored right now. */
+  inFlight(): number;
+  /**
+   * Stops accepting connections, lets deliveries in progress finish (their
+   * clients get their 250 or 4xx), then closes the remaining connections
+   * with 421 (RFC 5321 §3.8). Does not close the database: the caller does.
+   */
+  close(): Promise<void>;
+};
+
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const config = options.config ?? loadConfig();
+  const log = options.log ?? ((line: string) => console.log(line));
+  const tls =
+    options.tls ??
+    (await loadTlsCredentials({
+      certFile: config.tls.certFile,
+      keyFile: config.tls.keyFile,
+      dataDir: config.dataDir,
+      hostname: config.hostname,
+    }));
+
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const forget = () => inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
+
+  const spoolDir = options.spoolDir ?? path.join(path.resolve(config.dataDir), "spool");
+  const stale = await clearSpool(spoolDir);
+  if (stale) log(`gateway: removed ${stale} spool files of an earlier process`);
+
+  const resolver = options.resolver ?? createSystemResolver({ servers: config.dns.servers });
+  const relay =
+    options.relay === false
+      ? null
+      : new RelayWorker({
+          relay: config.relay,
+          hostname: config.hostname,
+          resolver,
+          deliverReports: (reports) => deliverSenderReports(reports, log),
+          log,
+        });
+  relay?.start();
+
+  const server = createInboundServer({
+    hostname: config.hostname,
+    maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
+    tls,
+    resolver,
+    spoolDir,
+    log,
+    track,
+  });
+  server.on("error", (error: Error) => log(`gateway: smtp server error: ${error.message}`));
+
+  const host = options.listenHost ?? config.smtp.listenHost;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.server.once("error", reject);
+    server.listen(options.smtpPort ?? config.smtp.port, host, () => {
+      server.server.off("error", reject);
+      const address = server.server.address();
+      resolve(typeof address === "object" && address ? address.port : 0);
+    });
+  });
+  log(`gateway: smtp listening on ${host}:${port}`);
+  if (relay) log(`gateway: relay worker ${relay.owner} started`);
+
+  return {
+    smtpPort: port,
+    inFlight: () => inFlight.size,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...inFlight]);
+      for (const connection of server.connections) {
+        connection.send(421, "4.3.2 Service shutting down, try again later");
+        connection.close();
+      }
+      await closed;
+      await relay?.stop();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// The gateway process: `node --import tsx mail-gateway/main.ts`, started by
+// scripts/serve.ts (production) and scripts/start.ts (development). Wires
+// listeners (gateway.ts) and shuts down cleanly on SIGINT/SIGTERM: stop
+// accepting, finish deliveries in flight, close the database, exit 0.
+import { loadConfig } from "../lib/config/index.ts";
+import { closeDatabase } from "../lib/db/lifecycle.ts";
+import { startGateway } from "./gateway.ts";
+
+const config = loadConfig();
+if (!config.databaseUrl) {
+  console.error("gateway: DATABASE_URL is not set");
+  process.exit(1);
+}
+
+const gateway = await startGateway({ config });
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`gateway: ${signal}, finishing ${gateway.inFlight()} deliveries in flight`);
+  try {
+    await gateway.close();
+    await closeDatabase();
+    console.log("gateway: stopped");
+    process.exit(0);
+  } catch (error) {
+    console.error(`gateway: shutdown failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

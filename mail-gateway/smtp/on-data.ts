@@ -1,0 +1,94 @@
+// DATA (RFC 5321 §4.1.1.4): receive the message, have lib deliver it, and
+// answer 250 only once every copy is committed (RFC 5321 §6.1: accepting is
+// taking responsibility). Any failure before that is 4xx, so the sender
+// keeps the message and retries.
+import { randomBytes } from "node:crypto";
+import type { SMTPServerDataStream, SMTPServerSession } from "smtp-server";
+import type { DnsResolver } from "../../lib/dns/index.ts";
+import {
+  DeliveryError,
+  deliverInbound,
+  spoolMessage,
+  type InboundSession,
+} from "../../lib/delivery/index.ts";
+import { acceptedReply, deliveryReply, replyError, replyForError } from "./replies.ts";
+import type { TransactionState } from "./transaction.ts";
+
+export type DataHandlerOptions = {
+  hostname: string;
+  resolver: DnsResolver;
+  maxMessageBytes: number;
+  spoolDir: string;
+  log: (line: string) => void;
+  /** Told of each delivery in progress, so shutdown can wait for it. */
+  track: <T>(work: Promise<T>) => Promise<T>;
+};
+
+export function createOnData(state: TransactionState, options: DataHandlerOptions) {
+  return (
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (error?: Error | null, message?: string) => void,
+  ) => {
+    options.track(receive(stream, session, state, options)).then(
+      (id) => callback(null, acceptedReply(id)),
+      (error: unknown) => callback(error as Error),
+    );
+  };
+}
+
+async function receive(
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+  state: TransactionState,
+  options: DataHandlerOptions,
+): Promise<string> {
+  const id = randomBytes(8).toString("hex");
+  const message = await spoolMessage(stream, {
+    maxBytes: options.maxMessageBytes,
+    dir: options.spoolDir,
+  }).catch((error: unknown) => {
+    options.log(`smtp ${session.id}: spooling failed: ${(error as Error).message}`);
+    throw replyError(replyForError(error));
+  });
+  try {
+    // RFC 1870 §6.3: the limit holds for what arrived, whatever SIZE said.
+    if (message.tooLarge || stream.sizeExceeded) throw replyError(deliveryReply("too_large"));
+    const envelope = session.envelope;
+    const result = await deliverInbound(
+      describeSession(session, id),
+      {
+        mailFrom: envelope.mailFrom ? envelope.mailFrom.address : "",
+        recipients: state.acceptedRecipients(envelope),
+      },
+      message,
+      { hostname: options.hostname, resolver: options.resolver },
+    );
+    if (result.parseError)
+      options.log(`smtp ${session.id}: ${id} stored unparsed: ${result.parseError.message}`);
+    return id;
+  } catch (error) {
+    if ((error as { responseCode?: number }).responseCode) throw error;
+    if (error instanceof DeliveryError) throw replyError(deliveryReply(error.reason));
+    options.log(`smtp ${session.id}: delivery of ${id} failed: ${(error as Error).message}`);
+    throw replyError(replyForError(error));
+  } finally {
+    await message.dispose();
+  }
+}
+
+function describeSession(session: SMTPServerSession, id: string): InboundSession {
+  const tls = session.secure && session.tlsOptions ? session.tlsOptions : null;
+  const hostname = session.clientHostname;
+  return {
+    id,
+    helo: session.hostNameAppearsAs || "",
+    clientIp: session.remoteAddress,
+    // Without a reverse lookup smtp-server puts the "[ip]" literal here.
+    clientHostname: hostname && !hostname.startsWith("[") ? hostname : null,
+    esmtp: session.openingCommand !== "HELO",
+    tls: tls ? { protocol: tls.version, cipher: tls.name } : null,
+    authenticated: Boolean(session.user),
+    smtpUtf8: Boolean(session.envelope.smtpUtf8),
+  };
+}

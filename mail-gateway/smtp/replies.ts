@@ -1,0 +1,107 @@
+// Every SMTP reply the inbound server chooses itself, in one place: a lib
+// reason (recipient rejection, delivery refusal, UserError code) maps to a
+// reply code (RFC 5321 §4.2) and an enhanced status code (RFC 3463, RFC 2034).
+import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+import type { DeliveryRejection, RecipientRejection } from "../../lib/delivery/index.ts";
+import { isUserError } from "../../lib/errors.ts";
+
+export type SmtpReply = { code: number; enhanced: string; text: string };
+
+const RECIPIENT_REPLIES: Record<RecipientRejection, SmtpReply> = {
+  // RFC 5321 §3.6.2 / §7.1: mail for other domains is not relayed for strangers.
+  relay_denied: { code: 554, enhanced: "5.7.1", text: "Relay access denied" },
+  unknown_user: { code: 550, enhanced: "5.1.1", text: "No such user here" },
+  account_disabled: {
+    code: 550,
+    enhanced: "5.2.1",
+    text: "Mailbox disabled, not accepting messages",
+  },
+  // 452 (not 552) so senders retry: RFC 5321 §4.5.3.1.10 and RFC 3463 X.2.2.
+  over_quota: { code: 452, enhanced: "4.2.2", text: "Mailbox full, try again later" },
+  not_list_member: {
+    code: 550,
+    enhanced: "5.7.1",
+    text: "Only list members may post to this list",
+  },
+  invalid_address: { code: 553, enhanced: "5.1.3", text: "Bad recipient address syntax" },
+};
+
+const DELIVERY_REPLIES: Record<DeliveryRejection, SmtpReply> = {
+  // RFC 5321 §6.3 and RFC 3463 X.4.6 (routing loop detected).
+  mail_loop: { code: 554, enhanced: "5.4.6", text: "Too many Received headers: mail loop" },
+  list_loop: {
+    code: 554,
+    enhanced: "5.4.6",
+    text: "Message already went through this list: mail loop",
+  },
+  // RFC 1870 §6.3 and RFC 3463 X.3.4.
+  too_large: { code: 552, enhanced: "5.3.4", text: "Message exceeds the size limit" },
+  over_quota: { code: 452, enhanced: "4.2.2", text: "Mailbox full, try again later" },
+};
+
+/** Anything we could not do now (database down, commit failed): RFC 3463 X.3.0, the sender retries. */
+export const TEMPORARY_FAILURE: SmtpReply = {
+  code: 451,
+  enhanced: "4.3.0",
+  text: "Temporary local problem, try again later",
+};
+
+export function recipientReply(reason: RecipientRejection): SmtpReply {
+  return RECIPIENT_REPLIES[reason];
+}
+
+export function deliveryReply(reason: DeliveryRejection): SmtpReply {
+  return DELIVERY_REPLIES[reason];
+}
+
+/** The reply for an error thrown by lib: user errors by code, anything else temporary. */
+export function replyForError(error: unknown): SmtpReply {
+  if (isUserError(error)) {
+    if (error.code === "over_quota") return DELIVERY_REPLIES.over_quota;
+    if (error.code === "too_large") return DELIVERY_REPLIES.too_large;
+    if (error.code === "account_disabled") return RECIPIENT_REPLIES.account_disabled;
+    if (error.code === "not_found") return RECIPIENT_REPLIES.unknown_user;
+  }
+  return TEMPORARY_FAILURE;
+}
+
+export type SmtpServerError = Error & { responseCode: number };
+
+/** The error a smtp-server hook passes to its callback to send `reply`. */
+export function replyError(reply: SmtpReply): SmtpServerError {
+  return Object.assign(new Error(`${reply.enhanced} ${reply.text}`), { responseCode: reply.code });
+}
+
+/** The text of a 250 reply to DATA (RFC 3463 X.0.0 is added by smtp-server). */
+export function acceptedReply(id: string): string {
+  return `Message accepted as ${id}`;
+}
+
+// smtp-server adds an enhanced status code to every reply by reply code
+// alone (550 -> 5.1.1, 554 -> 5.6.0), and gives hooks no way to choose it:
+// 550 5.2.1 or 554 5.7.1 are impossible. Our error texts start with the code
+// they need, so a reply whose text starts with one is sent with that code
+// and the automatic one is left out. Installed once per process.
+const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3} /;
+let installed = false;
+
+export function installEnhancedStatusReplies(): void {
+  if (installed) return;
+  installed = true;
+  const send = SMTPConnection.prototype.send;
+  SMTPConnection.prototype.send = function (this: SMTPConnection, code, data, context) {
+    if (
+      typeof data === "string" &&
+      context === undefined &&
+      ENHANCED_PREFIX.test(data) &&
+      data[0] === String(code)[0]
+    ) {
+      // false: no automatic code. With ENHANCEDSTATUSCODES hidden, the prefix goes too.
+      const hidden = (
+        this as unknown as { _server: { options: { hideENHANCEDSTATUSCODES?: boolean } } }
+      )._server.options.hideENHANCEDSTATUSCODES;
+      return send.call(this, code, hidden ? data.replace(ENHANCED_PREFIX, "") : data, false);
+    }
+    return send.call(this, code, data, context);
+  };
+}

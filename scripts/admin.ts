@@ -1,0 +1,133 @@
+// npm run admin -- <command> [arguments]
+// Account administration from the shell, for the first admin and for
+// recovery. Uses the same lib/ functions as the admin dashboard.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import readline from "node:readline";
+import { loadConfig } from "../lib/config/index.ts";
+import { migrate } from "../lib/db/migrate.ts";
+import { openDatabase } from "./lib/database.ts";
+
+const USAGE = `usage: npm run admin -- <command>
+
+  create-admin <address> [--name "Display Name"]   create an admin (or make an account admin)
+  create-user <address> [--name "Display Name"]    create an account
+  set-password <address>                           set a new password
+  disable <address> | enable <address>             stop or allow all logins and sessions
+  promote <address> | demote <address>             grant or revoke the admin role
+  add-domain <domain>                              host another domain
+
+Passwords are read from ADMIN_PASSWORD, else from standard input.`;
+
+const root = path.resolve(import.meta.dirname, "..");
+if (existsSync(path.join(root, ".env"))) process.loadEnvFile(path.join(root, ".env"));
+
+const [command, target, ...rest] = process.argv.slice(2);
+const nameIndex = rest.indexOf("--name");
+const displayName = nameIndex >= 0 ? (rest[nameIndex + 1] ?? "") : "";
+if (!command || !target) {
+  console.error(USAGE);
+  process.exit(2);
+}
+
+async function readPassword(prompt: string): Promise<string> {
+  if (process.env.ADMIN_PASSWORD) return process.env.ADMIN_PASSWORD;
+  const input = process.stdin;
+  if (input.isTTY) process.stdout.write(prompt);
+  const rl = readline.createInterface({ input, terminal: false });
+  if (input.isTTY) input.setRawMode?.(false);
+  const line = await new Promise<string>((resolve) => {
+    rl.once("line", resolve);
+    rl.once("close", () => resolve(""));
+  });
+  rl.close();
+  return line;
+}
+
+const config = loadConfig();
+const database = await openDatabase({
+  dataDir: path.resolve(root, config.dataDir),
+  reuseRunning: true,
+});
+process.env.DATABASE_URL = database.url;
+let exitCode = 0;
+try {
+  await migrate(database.url);
+  const { UserError } = await import("../lib/errors.ts");
+  const { splitAddress, localPartProblem } = await import("../lib/accounts/address.ts");
+  const { passwordProblem } = await import("../lib/auth/password-policy.ts");
+  const { createAccount } = await import("../lib/accounts/create-account.ts");
+  const { ensureHostedDomain } = await import("../lib/accounts/domains.ts");
+  const manage = await import("../lib/accounts/manage.ts");
+  const { disconnectDb } = await import("../lib/db.ts");
+
+  const newPassword = async (address: string) => {
+    const password = await readPassword(`Password for ${address}: `);
+    const problem = passwordProblem(password, { address });
+    if (problem) throw new UserError("weak_password", problem);
+    return password;
+  };
+
+  try {
+    switch (command) {
+      case "create-admin":
+      case "create-user": {
+        const parts = splitAddress(target);
+        if (!parts) throw new UserError("invalid_input", `Not an address: ${target}`);
+        const problem = localPartProblem(parts.localPart);
+        if (problem) throw new UserError("invalid_input", problem);
+        const role = command === "create-admin" ? manage.Role.ADMIN : manage.Role.USER;
+        const existing = await manage.findAccountByAddress(target);
+        if (existing) {
+          if (role !== manage.Role.ADMIN)
+            throw new UserError("address_taken", `${existing.address} exists already.`);
+          await manage.setAccountRole(existing.address, role);
+          console.log(`${existing.address} is now an admin`);
+          break;
+        }
+        if (parts.domain === config.mailDomain) await ensureHostedDomain(parts.domain);
+        const account = await createAccount({
+          localPart: parts.localPart,
+          domain: parts.domain,
+          displayName: displayName || parts.localPart,
+          password: await newPassword(`${parts.localPart}@${parts.domain}`),
+          role,
+        });
+        console.log(`created ${account.role === "ADMIN" ? "admin" : "account"} ${account.address}`);
+        break;
+      }
+      case "set-password":
+        await manage.setAccountPassword(target, await newPassword(target));
+        console.log(`password of ${target} changed; its sessions are signed out`);
+        break;
+      case "disable":
+      case "enable":
+        await manage.setAccountDisabled(target, command === "disable");
+        console.log(`${target} ${command}d`);
+        break;
+      case "promote":
+      case "demote":
+        await manage.setAccountRole(
+          target,
+          command === "promote" ? manage.Role.ADMIN : manage.Role.USER,
+        );
+        console.log(`${target} ${command}d`);
+        break;
+      case "add-domain":
+        console.log(`hosting ${(await ensureHostedDomain(target)).name}`);
+        break;
+      default:
+        console.error(USAGE);
+        exitCode = 2;
+    }
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    console.error(`error: ${error.message}`);
+    exitCode = 1;
+  } finally {
+    await disconnectDb();
+  }
+} finally {
+  await database.embedded?.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,78 @@
+// The gateway as a separate process (`node --import tsx mail-gateway/main.ts`),
+// for tests that kill it or must see that it survives.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { after } from "node:test";
+import { getFreePort } from "./net.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export type GatewayProcess = {
+  child: ChildProcess;
+  port: number;
+  output: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  alive(): boolean;
+};
+
+export async function spawnGateway(options: {
+  databaseUrl: string;
+  dataDir: string;
+  port?: number;
+  env?: Record<string, string>;
+}): Promise<GatewayProcess> {
+  const port = options.port ?? (await getFreePort());
+  // A closed local port as the DNS server: lookups fail at once (temperror)
+  // and no query leaves the machine.
+  const deadDns = await getFreePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "mail-gateway/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: options.databaseUrl,
+      SMTP_PORT: String(port),
+      LISTEN_HOST: "127.0.0.1",
+      DATA_DIR: options.dataDir,
+      MAIL_DOMAIN: "mail.test",
+      MAIL_HOSTNAME: "mx.mail.test",
+      DNS_SERVERS: `127.0.0.1:${deadDns}`,
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      exitInfo = { code, signal };
+      resolve(exitInfo);
+    }),
+  );
+  after(() => {
+    if (!exitInfo) child.kill("SIGKILL");
+  });
+  const listening = new Promise<void>((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n").filter(Boolean)) {
+        output.push(line);
+        if (line.includes("smtp listening on")) resolve();
+      }
+    };
+    child.stdout!.on("data", onLine);
+    child.stderr!.on("data", onLine);
+    void exited.then((e) =>
+      reject(new Error(`gateway exited (${e.code ?? e.signal}): ${output.join("\n")}`)),
+    );
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    listening,
+    new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`gateway did not start: ${output.join("\n")}`)),
+        60_000,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+  return { child, port, output, exited, alive: () => exitInfo === null };
+}

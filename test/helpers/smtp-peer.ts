@@ -1,0 +1,130 @@
+// A scriptable SMTP server standing in for another domain's MX: it accepts,
+// answers 4xx or 5xx, drops the connection mid-DATA, or is slow, and records
+// what it received and over how many connections.
+import { after } from "node:test";
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { getFreePort } from "./net.ts";
+
+export type PeerBehaviour =
+  | { kind: "accept" }
+  | { kind: "reply"; stage: "rcpt" | "data"; code: number; message: string }
+  | { kind: "drop-mid-data" };
+
+export type ReceivedMessage = {
+  mailFrom: string;
+  rcptTo: string[];
+  raw: Buffer;
+  connectionId: string;
+};
+
+export type SmtpPeer = {
+  port: number;
+  received: ReceivedMessage[];
+  connections: Set<string>;
+  /** Per recipient (or "*" for all): what to do with it. */
+  behaviours: Map<string, PeerBehaviour>;
+  delayMs: number;
+  close: () => Promise<void>;
+  waitForMessages: (count: number, timeoutMs?: number) => Promise<void>;
+};
+
+export async function startSmtpPeer(options: { port?: number } = {}): Promise<SmtpPeer> {
+  const port = options.port ?? (await getFreePort());
+  const peer: SmtpPeer = {
+    port,
+    received: [],
+    connections: new Set(),
+    behaviours: new Map(),
+    delayMs: 0,
+    close: async () => {},
+    waitForMessages: async () => {},
+  };
+  const behaviourFor = (address: string): PeerBehaviour =>
+    peer.behaviours.get(address.toLowerCase()) ?? peer.behaviours.get("*") ?? { kind: "accept" };
+  const waiters = new Set<() => void>();
+
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["AUTH", "STARTTLS"],
+    disableReverseLookup: true,
+    logger: false,
+    size: 50 * 1024 * 1024,
+    onConnect(session, callback) {
+      peer.connections.add(session.id);
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      const behaviour = behaviourFor(address.address);
+      if (behaviour.kind === "reply" && behaviour.stage === "rcpt") {
+        const error = Object.assign(new Error(behaviour.message), { responseCode: behaviour.code });
+        return callback(error);
+      }
+      callback();
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
+      const chunks: Buffer[] = [];
+      const recipients = session.envelope.rcptTo.map((r) => r.address);
+      const behaviours = recipients.map(behaviourFor);
+      stream.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (behaviours.some((b) => b.kind === "drop-mid-data")) {
+          // Cut the connection as a crashing peer would.
+          const connections = (
+            server as unknown as {
+              connections: Set<{ session: { id: string }; _socket: { destroy(): void } }>;
+            }
+          ).connections;
+          for (const c of connections) if (c.session.id === session.id) c._socket.destroy();
+        }
+      });
+      stream.on("end", () => {
+        const finish = () => {
+          const dataReply = behaviours.find((b) => b.kind === "reply" && b.stage === "data");
+          if (dataReply && dataReply.kind === "reply") {
+            return callback(
+              Object.assign(new Error(dataReply.message), { responseCode: dataReply.code }),
+            );
+          }
+          peer.received.push({
+            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+            rcptTo: recipients,
+            raw: Buffer.concat(chunks),
+            connectionId: session.id,
+          });
+          for (const wake of waiters) wake();
+          callback(null, "2.0.0 Ok: queued");
+        };
+        if (peer.delayMs > 0) setTimeout(finish, peer.delayMs);
+        else finish();
+      });
+    },
+  });
+  server.on("error", () => {});
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  let closed = false;
+  peer.close = () =>
+    closed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          closed = true;
+          server.close(() => resolve());
+        });
+  peer.waitForMessages = (count, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (peer.received.length >= count) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`peer got ${peer.received.length} of ${count} messages`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  after(() => peer.close());
+  return peer;
+}

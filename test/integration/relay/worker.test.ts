@@ -1,0 +1,353 @@
+// The relay worker against scriptable loopback peers: delivery, retries after
+// 4xx, bounces after 5xx, expiry, delay warnings, dropped connections, dead
+// hosts, connection reuse, MX routing, and two workers on one queue.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { test } from "node:test";
+import { useTestDatabase } from "../../helpers/db.ts";
+import { startSmtpPeer } from "../../helpers/smtp-peer.ts";
+import { getFreePort } from "../../helpers/net.ts";
+
+await useTestDatabase();
+const { db } = await import("../../../lib/db.ts");
+const { parseConfig } = await import("../../../lib/config/index.ts");
+const { enqueueStatement } = await import("../../../lib/queue/enqueue.ts");
+const { withTransaction } = await import("../../../lib/db/sql.ts");
+const { createStaticResolver } = await import("../../../lib/dns/resolver.ts");
+const { RelayWorker } = await import("../../../mail-gateway/relay/worker.ts");
+type SenderReport = import("../../../lib/queue/results.ts").SenderReport;
+
+const peer = await startSmtpPeer();
+const deadPort = await getFreePort();
+
+function relayConfig(extra: Record<string, string> = {}) {
+  return parseConfig({
+    RELAY_ROUTES: `peer.test=127.0.0.1:${peer.port},dead.test=127.0.0.1:${deadPort}`,
+    RELAY_RETRY_BASE_SECONDS: "1",
+    RELAY_RETRY_MAX_SECONDS: "2",
+    RELAY_POLL_SECONDS: "0.1",
+    RELAY_REMOTE_PORT: String(peer.port),
+    ...extra,
+  }).relay;
+}
+
+const resolver = createStaticResolver({
+  "mx-routed.test": { MX: [{ exchange: "mx1.mx-routed.test", priority: 10 }] },
+  "mx1.mx-routed.test": { A: ["127.0.0.1"] },
+  "nullmx.test": { MX: [{ exchange: "", priority: 0 }] },
+});
+
+function startWorker(options: { extra?: Record<string, string>; reports?: SenderReport[] } = {}) {
+  const reports = options.reports ?? [];
+  const worker = new RelayWorker({
+    relay: relayConfig(options.extra),
+    hostname: "mx.mail.test",
+    resolver,
+    deliverReports: async (r) => void reports.push(...r),
+    log: () => {},
+  });
+  worker.start();
+  return { worker, reports };
+}
+
+let counter = 0;
+async function queueMessage(
+  recipients: string[],
+  options: { mailFrom?: string; lifetimeSeconds?: number } = {},
+) {
+  const raw = Buffer.from(
+    `From: sender@mail.test\r\nTo: ${recipients.join(", ")}\r\nSubject: test ${++counter}\r\nMessage-ID: <m${counter}.${Date.now()}@mail.test>\r\n\r\nHello number ${counter}\r\n`,
+  );
+  const sha256 = createHash("sha256").update(raw).digest("hex");
+  await db.messageSource.create({ data: { sha256, raw, size: raw.length } });
+  const mailFrom = options.mailFrom ?? "sender@mail.test";
+  const statement = enqueueStatement({
+    accountId: null,
+    sourceSha256: sha256,
+    recipients: recipients.map((recipient) => ({ recipient, mailFrom })),
+    notBefore: new Date(),
+    lifetimeSeconds: options.lifetimeSeconds ?? 3600,
+  });
+  return withTransaction(async (client) => {
+    const { rows } = await client.query<{ submissionId: string }>(statement.toQuery());
+    return rows[0]!.submissionId;
+  });
+}
+
+async function rowsOf(submissionId: string) {
+  return db.outboundRecipient.findMany({ where: { submissionId }, orderBy: { recipient: "asc" } });
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const settled = (submissionId: string, count: number) =>
+  waitFor(`${count} settled rows`, async () => {
+    const rows = await rowsOf(submissionId);
+    return (
+      rows.filter((r) => r.status === "DELIVERED" || r.status === "BOUNCED").length === count &&
+      rows
+    );
+  });
+
+test("all recipients at one domain get one message in one transaction", async () => {
+  peer.behaviours.clear();
+  const before = peer.received.length;
+  const { worker } = startWorker();
+  try {
+    const id = await queueMessage(["a@peer.test", "b@peer.test", "c@peer.test"]);
+    const rows = await settled(id, 3);
+    assert.ok(
+      rows.every(
+        (r) => r.status === "DELIVERED" && r.attempts === 1 && /^250 /.test(r.lastReply ?? ""),
+      ),
+    );
+    const got = peer.received.slice(before);
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0]!.rcptTo.sort(), ["a@peer.test", "b@peer.test", "c@peer.test"]);
+    assert.equal(got[0]!.mailFrom, "sender@mail.test");
+  } finally {
+    await worker.stop();
+  }
+});
+
+test("a 4xx is retried on schedule until the peer accepts", async () => {
+  peer.behaviours.clear();
+  peer.behaviours.set("later@peer.test", {
+    kind: "reply",
+    stage: "rcpt",
+    code: 451,
+    message: "4.7.1 Greylisted, try later",
+  });
+  const { worker } = startWorker();
+  try {
+    const id = await queueMessage(["later@peer.test"]);
+    const deferred = await waitFor("deferral", async () => {
+      const [row] = await rowsOf(id);
+      return row?.status === "DEFERRED" && row;
+    });
+    assert.equal(deferred.attempts, 1);
+    assert.match(deferred.lastReply ?? "", /451 4\.7\.1 Greylisted/);
+    assert.ok(deferred.nextAttemptAt.getTime() > Date.now() - 200, "next attempt is in the future");
+    peer.behaviours.delete("later@peer.test");
+    const [done] = await settled(id, 1);
+    assert.equal(done!.status, "DELIVERED");
+    assert.ok(done!.attempts >= 2);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test("a 5xx bounces at once and the sender is owed a report", async () => {
+  peer.behaviours.clear();
+  peer.behaviours.set("gone@peer.test", {
+    kind: "reply",
+    stage: "rcpt",
+    code: 550,
+    message: "5.1.1 No such user",
+  });
+  const { worker, reports } = startWorker();
+  try {
+    const id = await queueMessage(["gone@peer.test", "here@peer.test"]);
+    const rows = await settled(id, 2);
+    assert.deepEqual(
+      rows.map((r) => [r.recipient, r.status]),
+      [
+        ["gone@peer.test", "BOUNCED"],
+        ["here@peer.test", "DELIVERED"],
+      ],
+    );
+    await waitFor("report", async () => reports.length > 0);
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]!.mailFrom, "sender@mail.test");
+    assert.deepEqual(
+      reports[0]!.recipients.map((r) => [r.recipient, r.action, r.status]),
+      [["gone@peer.test", "failed", "5.1.1"]],
+    );
+  } finally {
+    await worker.stop();
+  }
+});
+
+test("a rejection at end of DATA bounces every recipient of that transaction", async () => {
+  peer.behaviours.clear();
+  peer.behaviours.set("spamtrap@peer.test", {
+    kind: "reply",
+    stage: "data",
+    code: 554,
+    message: "5.7.1 Message refused",
+  });
+  const { worker } = startWorker();
+  try {
+    const id = await queueMessage(["spamtrap@peer.test"]);
+    const [row] = await settled(id, 1);
+    assert.equal(row!.status, "BOUNCED");
+    assert.match(row!.lastReply ?? "", /554 5\.7\.1/);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test("bounces never produce a report (no bounce for a bounce)", async () => {
+  peer.behaviours.clear();
+  peer.behaviours.set("*", {
+    kind: "reply",
+    stage: "rcpt",
+    code: 550,
+    message: "5.1.1 No such user",
+  });
+  const { worker, reports } = startWorker();
+  try {
+    const id = await queueMessage(["nobody@peer.test"], { mailFrom: "" });
+    await settled(id, 1);
+    assert.equal(peer.received.filter((m) => m.mailFrom === "").length, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(reports.length, 0);
+  } finally {
+    await worker.stop();
+    peer.behaviours.clear();
+  }
+});
+
+test("a message past its lifetime bounces as expired; a long delay warns once", async () => {
+  peer.behaviours.clear();
+  peer.behaviours.set("*", {
+    kind: "reply",
+    stage: "rcpt",
+    code: 452,
+    message: "4.2.2 Mailbox full",
+  });
+  const reports: SenderReport[] = [];
+  const { worker } = startWorker({ extra: { RELAY_DELAY_WARNING_SECONDS: "0.001" }, reports });
+  try {
+    const slow = await queueMessage(["slow@peer.test"]);
+    await waitFor("second deferral", async () => {
+      const [row] = await rowsOf(slow);
+      return row && row.attempts >= 2 && row;
+    });
+    const delays = reports.filter((r) => r.recipients[0]!.action === "delayed");
+    assert.equal(delays.length, 1, "one delay warning, not one per attempt");
+    assert.equal(delays[0]!.recipients[0]!.status, "4.2.2");
+
+    const expiring = await queueMessage(["late@peer.test"], { lifetimeSeconds: 0 });
+    const [row] = await settled(expiring, 1);
+    assert.equal(row!.status, "BOUNCED");
+    assert.match(row!.lastReply ?? "", /expired/);
+    await waitFor("expiry report", async () =>
+      reports.some((r) => r.recipients[0]!.status === "4.4.7"),
+    );
+  } finally {
+    await worker.stop();
+    peer.behaviours.clear();
+    await db.outboundRecipient.updateMany({
+      where: { status: "DEFERRED" },
+      data: { status: "CANCELLED" },
+    });
+  }
+});
+
+test("a peer that drops the connection mid-DATA, or is down, means deferral", async () => {
+  peer.behaviours.clear();
+  peer.behaviours.set("drop@peer.test", { kind: "drop-mid-data" });
+  const { worker } = startWorker();
+  try {
+    const dropped = await queueMessage(["drop@peer.test"]);
+    const down = await queueMessage(["someone@dead.test"]);
+    for (const id of [dropped, down]) {
+      const row = await waitFor("deferral", async () => {
+        const [r] = await rowsOf(id);
+        return r?.status === "DEFERRED" && r;
+      });
+      assert.match(row.lastReply ?? "", /^4/);
+    }
+    assert.equal(peer.received.filter((m) => m.rcptTo.includes("drop@peer.test")).length, 0);
+  } finally {
+    await worker.stop();
+    peer.behaviours.clear();
+    await db.outboundRecipient.updateMany({
+      where: { status: "DEFERRED" },
+      data: { status: "CANCELLED" },
+    });
+  }
+});
+
+test("several messages to one host reuse connections", async () => {
+  peer.behaviours.clear();
+  const before = new Set(peer.connections);
+  const { worker } = startWorker({ extra: { RELAY_CONCURRENCY_PER_DOMAIN: "1" } });
+  try {
+    const ids = [];
+    for (let i = 0; i < 10; i++) ids.push(await queueMessage([`reuse${i}@peer.test`]));
+    for (const id of ids) await settled(id, 1);
+    const fresh = [...peer.connections].filter((c) => !before.has(c));
+    assert.ok(fresh.length <= 2, `10 messages took ${fresh.length} connections`);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test("MX routing through the resolver; null MX bounces at once", async () => {
+  peer.behaviours.clear();
+  const { worker } = startWorker({ extra: { RELAY_ROUTES: "" } });
+  try {
+    const routed = await queueMessage(["user@mx-routed.test"]);
+    const [row] = await settled(routed, 1);
+    assert.equal(row!.status, "DELIVERED");
+    assert.ok(peer.received.some((m) => m.rcptTo.includes("user@mx-routed.test")));
+    const nullMx = await queueMessage(["user@nullmx.test"]);
+    const [bounced] = await settled(nullMx, 1);
+    assert.equal(bounced!.status, "BOUNCED");
+    assert.match(bounced!.lastReply ?? "", /^556 5\.1\.10/);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test("two workers on one queue deliver each message exactly once", async () => {
+  peer.behaviours.clear();
+  const before = peer.received.length;
+  const ids: string[] = [];
+  for (let i = 0; i < 60; i++) ids.push(await queueMessage([`twice${i}@peer.test`]));
+  const a = startWorker();
+  const b = startWorker();
+  try {
+    for (const id of ids) await settled(id, 1);
+    const got = peer.received.slice(before).flatMap((m) => m.rcptTo);
+    assert.equal(got.length, 60);
+    assert.equal(new Set(got).size, 60, "no recipient got the message twice");
+    const owners = await db.outboundRecipient.count({
+      where: { submissionId: { in: ids }, status: "DELIVERED" },
+    });
+    assert.equal(owners, 60);
+  } finally {
+    await Promise.all([a.worker.stop(), b.worker.stop()]);
+  }
+});
+
+test("a lease left by a dead worker expires and another worker takes the row", async () => {
+  peer.behaviours.clear();
+  const id = await queueMessage(["orphan@peer.test"]);
+  // A worker that claimed the row and died: its lease ran out a moment ago.
+  await db.outboundRecipient.updateMany({
+    where: { submissionId: id },
+    data: { leaseOwner: "dead-instance", leaseUntil: new Date(Date.now() - 1000) },
+  });
+  const { worker } = startWorker();
+  try {
+    const [row] = await settled(id, 1);
+    assert.equal(row!.status, "DELIVERED");
+  } finally {
+    await worker.stop();
+  }
+});
