@@ -1,6 +1,6 @@
 // The gateway process's listeners, startable in-process (tests, benchmark)
-// or from main.ts: the inbound MX server and the outbound relay worker.
-// Submission, POP3 and IMAP join here as they are built.
+// or from main.ts: the inbound MX server, the submission server and the
+// outbound relay worker. POP3 and IMAP join here as they are built.
 import path from "node:path";
 import { loadConfig, type Config } from "../lib/config/index.ts";
 import { createSystemResolver, type DnsResolver } from "../lib/dns/index.ts";
@@ -9,6 +9,8 @@ import { createInboundServer } from "./smtp/server.ts";
 import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
+import { createSubmissionServer } from "./submission/server.ts";
+import type { SMTPServer } from "smtp-server";
 
 export type GatewayOptions = {
   config?: Config;
@@ -24,11 +26,15 @@ export type GatewayOptions = {
   spoolDir?: string;
   /** Run the outbound relay worker (default true). */
   relay?: boolean;
+  /** Port of the submission server; 0 picks a free one, null runs none. Default config.smtp.submissionPort. */
+  submissionPort?: number | null;
   log?: (line: string) => void;
 };
 
 export type Gateway = {
   smtpPort: number;
+  /** Null when no submission server runs. */
+  submissionPort: number | null;
   /** Deliveries being stored right now. */
   inFlight(): number;
   /**
@@ -88,29 +94,56 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   server.on("error", (error: Error) => log(`gateway: smtp server error: ${error.message}`));
 
   const host = options.listenHost ?? config.smtp.listenHost;
-  const port = await new Promise<number>((resolve, reject) => {
+  const port = await listen(server, options.smtpPort ?? config.smtp.port, host);
+  log(`gateway: smtp listening on ${host}:${port}`);
+
+  const submissionPortWanted =
+    options.submissionPort === undefined ? config.smtp.submissionPort : options.submissionPort;
+  const submission =
+    submissionPortWanted === null
+      ? null
+      : createSubmissionServer({
+          hostname: config.hostname,
+          maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
+          tls,
+          allowInsecureAuth: config.allowInsecureAuth,
+          log,
+          track,
+        });
+  submission?.on("error", (error: Error) =>
+    log(`gateway: submission server error: ${error.message}`),
+  );
+  const submissionPort = submission ? await listen(submission, submissionPortWanted!, host) : null;
+  if (submission) log(`gateway: submission listening on ${host}:${submissionPort}`);
+  if (relay) log(`gateway: relay worker ${relay.owner} started`);
+
+  return {
+    smtpPort: port,
+    submissionPort,
+    inFlight: () => inFlight.size,
+    async close() {
+      const servers = submission ? [server, submission] : [server];
+      const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      await Promise.allSettled([...inFlight]);
+      for (const s of servers) {
+        for (const connection of s.connections) {
+          connection.send(421, "4.3.2 Service shutting down, try again later");
+          connection.close();
+        }
+      }
+      await Promise.all(closed);
+      await relay?.stop();
+    },
+  };
+}
+
+function listen(server: SMTPServer, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     server.server.once("error", reject);
-    server.listen(options.smtpPort ?? config.smtp.port, host, () => {
+    server.listen(port, host, () => {
       server.server.off("error", reject);
       const address = server.server.address();
       resolve(typeof address === "object" && address ? address.port : 0);
     });
   });
-  log(`gateway: smtp listening on ${host}:${port}`);
-  if (relay) log(`gateway: relay worker ${relay.owner} started`);
-
-  return {
-    smtpPort: port,
-    inFlight: () => inFlight.size,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled([...inFlight]);
-      for (const connection of server.connections) {
-        connection.send(421, "4.3.2 Service shutting down, try again later");
-        connection.close();
-      }
-      await closed;
-      await relay?.stop();
-    },
-  };
 }

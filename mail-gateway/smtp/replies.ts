@@ -65,6 +65,34 @@ export function replyForError(error: unknown): SmtpReply {
   return TEMPORARY_FAILURE;
 }
 
+// Submission (RFC 6409) replies: the sender is known, so refusals name what
+// the user can fix.
+export const SUBMISSION_REPLIES = {
+  // RFC 4954 §6: bad credentials, and the throttled case as a temporary failure.
+  badCredentials: { code: 535, enhanced: "5.7.8", text: "Authentication credentials invalid" },
+  authThrottled: { code: 454, enhanced: "4.7.0", text: "Too many failed logins, try again later" },
+  // RFC 6409 §6.1: the authenticated user may not use this sender address.
+  senderNotOwned: {
+    code: 553,
+    enhanced: "5.7.1",
+    text: "Sender address not owned by the authenticated user",
+  },
+  // Send limits: temporary, the client may try later (RFC 3463 X.7.1 policy).
+  sendLimit: { code: 451, enhanced: "4.7.1", text: "Sending limit reached, try again later" },
+} satisfies Record<string, SmtpReply>;
+
+/** The reply for an error thrown by lib/submission. */
+export function submissionReplyForError(error: unknown): SmtpReply {
+  if (isUserError(error)) {
+    if (error.code === "forbidden")
+      return { ...SUBMISSION_REPLIES.senderNotOwned, text: error.message };
+    if (error.code === "throttled") return { ...SUBMISSION_REPLIES.sendLimit, text: error.message };
+    if (error.code === "invalid_input")
+      return { code: 550, enhanced: "5.6.0", text: error.message };
+  }
+  return replyForError(error);
+}
+
 export type SmtpServerError = Error & { responseCode: number };
 
 /** The error a smtp-server hook passes to its callback to send `reply`. */

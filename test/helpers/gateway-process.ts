@@ -22,6 +22,7 @@ export async function spawnGateway(options: {
   env?: Record<string, string>;
 }): Promise<GatewayProcess> {
   const port = options.port ?? (await getFreePort());
+  const submissionPort = await getFreePort();
   // A closed local port as the DNS server: lookups fail at once (temperror)
   // and no query leaves the machine.
   const deadDns = await getFreePort();
@@ -31,6 +32,7 @@ export async function spawnGateway(options: {
       ...process.env,
       DATABASE_URL: options.databaseUrl,
       SMTP_PORT: String(port),
+      SUBMISSION_PORT: String(submissionPort),
       LISTEN_HOST: "127.0.0.1",
       DATA_DIR: options.dataDir,
       MAIL_DOMAIN: "mail.test",

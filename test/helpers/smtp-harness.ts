@@ -29,6 +29,7 @@ export async function startTestGateway(options: GatewayOptions = {}): Promise<Te
       DATA_DIR: spoolDir,
     }),
     smtpPort: 0,
+    submissionPort: 0,
     listenHost: "127.0.0.1",
     resolver: createStaticResolver({}),
     tls: createSelfSignedCertificate(MX_HOSTNAME),
