@@ -10,7 +10,15 @@ import { useTestDatabase } from "../helpers/db.ts";
 import { startWebServer, type WebServer } from "../helpers/web.ts";
 import { launchBrowser, newContext } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
-import { deliverMail, seriousAxeViolations, signIn, waitForLive } from "../helpers/mail.ts";
+import {
+  buildMail,
+  deliverMail,
+  seriousAxeViolations,
+  signIn,
+  waitForLive,
+} from "../helpers/mail.ts";
+import { startTestGateway } from "../helpers/smtp-harness.ts";
+import { connectNodemailer } from "../helpers/smtp-clients.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -21,6 +29,8 @@ const [web, browser]: [WebServer, Browser] = await Promise.all([
   startWebServer({ DATABASE_URL: databaseUrl }),
   launchBrowser(),
 ]);
+// The real inbound path: mail for the live test arrives over SMTP.
+const gateway = await startTestGateway({ relay: false, submissionPort: null });
 
 // A 1x1 PNG.
 const PNG = Buffer.from(
@@ -61,11 +71,13 @@ test("new mail appears live, with the unread count in the folder list and the ta
   await page.getByText("Inbox is empty.").waitFor();
   await waitForLive(page);
 
-  await deliverMail(account.id, {
-    to: account.address,
-    subject: "Arrives while you look",
-    text: "Hello live",
-  });
+  const smtp = await connectNodemailer(gateway.smtpPort);
+  const sent = await smtp.send(
+    { from: "alice@example.org", to: [account.address] },
+    await buildMail({ to: account.address, subject: "Arrives while you look", text: "Hello live" }),
+  );
+  smtp.close();
+  assert.deepEqual(sent.accepted, [account.address]);
   await row(page, "Arrives while you look").waitFor();
   assert.match((await row(page, "Arrives while you look").getAttribute("class")) ?? "", /unread/);
   await folderLink(page, "Inbox").filter({ hasText: "1" }).waitFor();
