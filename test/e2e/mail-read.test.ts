@@ -406,7 +406,7 @@ test("search operators find what they say, alone and combined", async () => {
   await context.close();
 });
 
-test("axe-core finds no serious or critical problems on the inbox and message pages", async () => {
+test("axe-core finds no serious or critical problems on the inbox, message and search pages", async () => {
   for (const scheme of ["light", "dark"] as const) {
     const { account, page, context } = await openMail(`axe-${scheme}`, { colorScheme: scheme });
     const { messageId } = await deliverMail(account.id, {
@@ -426,6 +426,11 @@ test("axe-core finds no serious or critical problems on the inbox and message pa
     await page.goto(`/mail?m=${messageId}`);
     await page.getByRole("heading", { name: "Accessible" }).waitFor();
     assert.deepEqual(await seriousAxeViolations(page), [], `message (${scheme})`);
+    await page.goto(`/mail?q=${encodeURIComponent("words has:attachment")}`);
+    await row(page, "Accessible").waitFor();
+    assert.deepEqual(await seriousAxeViolations(page), [], `search (${scheme})`);
+    await page.goto(`/mail?m=${messageId}`);
+    await page.getByRole("heading", { name: "Accessible" }).waitFor();
     await page.keyboard.press("?");
     await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
     assert.deepEqual(await seriousAxeViolations(page), [], `shortcut help (${scheme})`);
