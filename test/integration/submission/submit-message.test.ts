@@ -21,6 +21,7 @@ const { createStaticResolver, toMailauthResolver } = await import("../../../lib/
 const { parseConfig } = await import("../../../lib/config/index.ts");
 const { deliverSenderReports } = await import("../../../lib/queue/reports.ts");
 const { RelayWorker } = await import("../../../mail-gateway/relay/worker.ts");
+const { deliveryStatusForSentMessage } = await import("../../../lib/queue/status.ts");
 
 const alice = await makeAccount("alice");
 const bob = await makeAccount("bob");
@@ -220,9 +221,16 @@ test("a remote 5xx comes back as a bounce in the sender's Inbox, and the queue s
     const raw = Buffer.from(bounces[0]!.source.raw).toString();
     assert.match(raw, /^Return-Path: <>/m);
     assert.match(raw, /Status: 5\.1\.1/);
-    const row = await db.outboundRecipient.findFirstOrThrow({ where: { accountId: erin.id } });
-    assert.equal(row.status, "BOUNCED");
-    assert.match(row.lastReply ?? "", /550 5\.1\.1 No such user here/);
+    const sentCopy = await db.message.findFirstOrThrow({
+      where: { accountId: erin.id, mailbox: { specialUse: "SENT" } },
+    });
+    const [status] = await deliveryStatusForSentMessage(erin.id, sentCopy.sourceSha256);
+    assert.equal(status!.recipient, "missing@bounce.test");
+    assert.equal(status!.status, "bounced");
+    assert.match(status!.lastReply ?? "", /550 5\.1\.1 No such user here/);
+    assert.equal(status!.nextAttemptAt, null);
+    // Another account asking about the same bytes learns nothing.
+    assert.deepEqual(await deliveryStatusForSentMessage(alice.id, sentCopy.sourceSha256), []);
   } finally {
     await worker.stop();
   }
