@@ -113,7 +113,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   submission?.on("error", (error: Error) =>
     log(`gateway: submission server error: ${error.message}`),
   );
-  const submissionPort = submission ? await listen(submission, submissionPortWanted!, host) : null;
+  const submissionPort =
+    submission && submissionPortWanted !== null
+      ? await listen(submission, submissionPortWanted, host)
+      : null;
   if (submission) log(`gateway: submission listening on ${host}:${submissionPort}`);
   if (relay) log(`gateway: relay worker ${relay.owner} started`);
 

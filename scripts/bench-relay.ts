@@ -39,7 +39,7 @@ try {
   await migrate(url);
   process.env.DATABASE_URL = url;
   process.env.DATABASE_POOL_SIZE = "20";
-  const { db } = await import("../lib/db.ts");
+  const { db, disconnectDb } = await import("../lib/db.ts");
   const { withTransaction } = await import("../lib/db/sql.ts");
   const { enqueueStatement } = await import("../lib/queue/enqueue.ts");
   const { parseConfig } = await import("../lib/config/index.ts");
@@ -100,7 +100,6 @@ try {
   console.log(
     `peak RSS of the benchmark process (queue filler + worker): ${peakRssMb.toFixed(0)} MB`,
   );
-  const { disconnectDb } = await import("../lib/db.ts");
   await disconnectDb();
 } finally {
   await new Promise<void>((resolve) => sink.close(() => resolve()));

@@ -13,12 +13,15 @@ export async function senderAddresses(accountId: string): Promise<string[]> {
   return [account.address, ...account.ownedAliases.map((a) => a.address)];
 }
 
-/** Whether the account may send as `address` (its own subaddresses included, RFC 5233). */
-export async function maySendAs(accountId: string, address: string): Promise<boolean> {
+/** Whether `address` is one of `allowed` (from senderAddresses) or a subaddress of one (RFC 5233). */
+export function isSenderAddress(allowed: string[], address: string): boolean {
   const parts = splitAddress(address);
   if (!parts) return false;
-  const wanted = normalizeAddress(address);
   const base = `${stripSubaddress(parts.localPart)}@${parts.domain}`;
-  const allowed = await senderAddresses(accountId);
-  return allowed.includes(wanted) || allowed.includes(base);
+  return allowed.includes(normalizeAddress(address)) || allowed.includes(base);
+}
+
+/** Whether the account may send as `address`. */
+export async function maySendAs(accountId: string, address: string): Promise<boolean> {
+  return isSenderAddress(await senderAddresses(accountId), address);
 }

@@ -11,7 +11,7 @@ import { MAX_RECIPIENTS_PER_MESSAGE } from "../config/limits.ts";
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
 import { normalizeAddress, splitAddress } from "../accounts/address.ts";
-import { maySendAs } from "../accounts/sender-addresses.ts";
+import { isSenderAddress, senderAddresses } from "../accounts/sender-addresses.ts";
 import { signWithDomainKey } from "../dkim/sign.ts";
 import { resolveRecipient, type AcceptedRecipient } from "../delivery/resolve-recipient.ts";
 import { formatReceived } from "../delivery/trace-headers.ts";
@@ -44,7 +44,17 @@ export type Submission = {
   };
   /** Hold remote delivery until then (undo send, scheduled send). */
   notBefore?: Date;
+  /**
+   * Routes already decided for `recipients` (SMTP submission decides them at
+   * RCPT time with routeSubmissionRecipient); decided here when absent.
+   */
+  routes?: SubmissionRoute[];
 };
+
+/** Where one recipient's copy goes: a hosted mailbox (by the inbound rules) or the relay queue. */
+export type SubmissionRoute =
+  | { kind: "local"; address: string; resolution: AcceptedRecipient }
+  | { kind: "remote"; address: string };
 
 export type SubmissionResult = {
   /** The Message-ID header of what was sent. */
@@ -92,7 +102,7 @@ export function fromAddressOf(fields: HeaderField[]): string | null {
 export async function routeSubmissionRecipient(
   address: string,
   mailFrom: string,
-): Promise<{ kind: "local"; resolution: AcceptedRecipient } | { kind: "remote"; address: string }> {
+): Promise<SubmissionRoute> {
   const normalized = normalizeAddress(address);
   if (!splitAddress(normalized)) {
     throw new RecipientRefusedError(
@@ -102,7 +112,7 @@ export async function routeSubmissionRecipient(
     );
   }
   const resolution = await resolveRecipient(normalized, { mailFrom });
-  if (resolution.ok) return { kind: "local", resolution };
+  if (resolution.ok) return { kind: "local", address: normalized, resolution };
   // "relay_denied" means "not a domain we host": from a signed-in user that
   // is exactly what the relay queue is for.
   if (resolution.reason === "relay_denied") return { kind: "remote", address: normalized };
@@ -124,11 +134,12 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
   const fields = parseHeaderFields(submission.raw.subarray(0, headerEnd));
   const from = fromAddressOf(fields);
   if (!from) throw new UserError("invalid_input", "The message has no From address.");
-  if (!(await maySendAs(account.id, from))) {
+  const allowed = await senderAddresses(account.id);
+  if (!isSenderAddress(allowed, from)) {
     throw new UserError("forbidden", `You cannot send as ${from}.`, "from");
   }
   const mailFrom = normalizeAddress(submission.mailFrom ?? from);
-  if (mailFrom !== from && !(await maySendAs(account.id, mailFrom))) {
+  if (!isSenderAddress(allowed, mailFrom)) {
     throw new UserError("forbidden", `You cannot use ${mailFrom} as the sender.`, "from");
   }
 
@@ -142,7 +153,9 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
       "recipients",
     );
   }
-  const routes = await Promise.all(recipients.map((r) => routeSubmissionRecipient(r, mailFrom)));
+  const routes =
+    submission.routes ??
+    (await Promise.all(recipients.map((r) => routeSubmissionRecipient(r, mailFrom))));
   await chargeSendLimits(account.id, recipients.length);
 
   const now = new Date();

@@ -5,14 +5,10 @@
 import { randomBytes } from "node:crypto";
 import type { SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import type { DnsResolver } from "../../lib/dns/index.ts";
-import {
-  DeliveryError,
-  deliverInbound,
-  spoolMessage,
-  type InboundSession,
-} from "../../lib/delivery/index.ts";
+import { DeliveryError, deliverInbound, spoolMessage } from "../../lib/delivery/index.ts";
 import { acceptedReply, deliveryReply, replyError, replyForError } from "./replies.ts";
 import type { TransactionState } from "./transaction.ts";
+import { describeSession } from "./describe-session.ts";
 
 export type DataHandlerOptions = {
   hostname: string;
@@ -75,20 +71,4 @@ async function receive(
   } finally {
     await message.dispose();
   }
-}
-
-function describeSession(session: SMTPServerSession, id: string): InboundSession {
-  const tls = session.secure && session.tlsOptions ? session.tlsOptions : null;
-  const hostname = session.clientHostname;
-  return {
-    id,
-    helo: session.hostNameAppearsAs || "",
-    clientIp: session.remoteAddress,
-    // Without a reverse lookup smtp-server puts the "[ip]" literal here.
-    clientHostname: hostname && !hostname.startsWith("[") ? hostname : null,
-    esmtp: session.openingCommand !== "HELO",
-    tls: tls ? { protocol: tls.version, cipher: tls.name } : null,
-    authenticated: Boolean(session.user),
-    smtpUtf8: Boolean(session.envelope.smtpUtf8),
-  };
 }

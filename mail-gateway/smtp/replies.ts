@@ -4,6 +4,7 @@
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import type { DeliveryRejection, RecipientRejection } from "../../lib/delivery/index.ts";
 import { isUserError } from "../../lib/errors.ts";
+import { RecipientRefusedError } from "../../lib/submission/submit-message.ts";
 
 export type SmtpReply = { code: number; enhanced: string; text: string };
 
@@ -81,8 +82,9 @@ export const SUBMISSION_REPLIES = {
   sendLimit: { code: 451, enhanced: "4.7.1", text: "Sending limit reached, try again later" },
 } satisfies Record<string, SmtpReply>;
 
-/** The reply for an error thrown by lib/submission. */
+/** The reply for an error thrown by lib/submission (at RCPT or at DATA). */
 export function submissionReplyForError(error: unknown): SmtpReply {
+  if (error instanceof RecipientRefusedError) return recipientReply(error.reason);
   if (isUserError(error)) {
     if (error.code === "forbidden")
       return { ...SUBMISSION_REPLIES.senderNotOwned, text: error.message };

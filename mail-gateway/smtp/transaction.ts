@@ -1,12 +1,13 @@
-// What the server remembers about the mail transaction in progress: the
-// recipients accepted at RCPT time, with how lib resolved them. Keyed by the
+// What a server remembers about the mail transaction in progress: the
+// recipients accepted at RCPT time, with how lib resolved them (inbound:
+// AcceptedRecipient; submission: its route), so DATA does not ask again. Keyed by the
 // envelope object, which smtp-server replaces on RSET, HELO/EHLO and after
 // DATA (RFC 5321 §4.1.1.5, §4.1.1.1), so state never leaks between messages.
 import type { SMTPServerEnvelope } from "smtp-server";
 import type { AcceptedRecipient } from "../../lib/delivery/index.ts";
 
-export class TransactionState {
-  private readonly recipients = new WeakMap<SMTPServerEnvelope, Map<string, AcceptedRecipient>>();
+export class TransactionState<T extends { address: string } = AcceptedRecipient> {
+  private readonly recipients = new WeakMap<SMTPServerEnvelope, Map<string, T>>();
 
   /** Starts a transaction's state (MAIL FROM). */
   begin(envelope: SMTPServerEnvelope): void {
@@ -14,7 +15,7 @@ export class TransactionState {
   }
 
   /** Records an accepted recipient; a repeated RCPT TO replaces the earlier one, as smtp-server does. */
-  addRecipient(envelope: SMTPServerEnvelope, recipient: AcceptedRecipient): void {
+  addRecipient(envelope: SMTPServerEnvelope, recipient: T): void {
     let map = this.recipients.get(envelope);
     if (!map) {
       map = new Map();
@@ -24,11 +25,11 @@ export class TransactionState {
   }
 
   /** The accepted recipients, in the order of the envelope (only those smtp-server kept). */
-  acceptedRecipients(envelope: SMTPServerEnvelope): AcceptedRecipient[] {
+  acceptedRecipients(envelope: SMTPServerEnvelope): T[] {
     const map = this.recipients.get(envelope);
     if (!map) return [];
     return envelope.rcptTo
       .map((r) => map.get(r.address.trim().toLowerCase()))
-      .filter((r): r is AcceptedRecipient => r !== undefined);
+      .filter((r): r is T => r !== undefined);
   }
 }

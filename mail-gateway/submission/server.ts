@@ -9,19 +9,21 @@ import { maySendAs } from "../../lib/accounts/sender-addresses.ts";
 import { MAX_RECIPIENTS_PER_MESSAGE } from "../../lib/config/limits.ts";
 import { isUserError } from "../../lib/errors.ts";
 import {
-  RecipientRefusedError,
   routeSubmissionRecipient,
   submitMessage,
+  type SubmissionRoute,
 } from "../../lib/submission/submit-message.ts";
+import { clientIpOf, describeSession } from "../smtp/describe-session.ts";
 import {
+  deliveryReply,
   installEnhancedStatusReplies,
-  recipientReply,
   replyError,
   SUBMISSION_REPLIES,
   submissionReplyForError,
   TEMPORARY_FAILURE,
 } from "../smtp/replies.ts";
 import type { TlsCredentials } from "../smtp/tls.ts";
+import { TransactionState } from "../smtp/transaction.ts";
 
 export type SubmissionServerOptions = {
   hostname: string;
@@ -38,6 +40,8 @@ const userOf = (session: SMTPServerSession) => session.user as unknown as User;
 
 export function createSubmissionServer(options: SubmissionServerOptions): SMTPServer {
   installEnhancedStatusReplies();
+  // Routes decided at RCPT time travel to DATA instead of being looked up again.
+  const state = new TransactionState<SubmissionRoute>();
   return new SMTPServer({
     name: options.hostname,
     banner: "ready (submission)",
@@ -56,7 +60,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SMTPSe
     logger: false,
 
     onAuth(auth: SMTPServerAuthentication, session, callback) {
-      const ip = session.remoteAddress.replace(/^::ffff:/, "");
+      const ip = clientIpOf(session);
       authenticate(auth.username ?? "", auth.password ?? "", { ip, protocol: "smtp" }).then(
         (account) => callback(null, { user: { accountId: account.id, address: account.address } }),
         (error: unknown) => {
@@ -71,6 +75,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SMTPSe
     },
 
     onMailFrom(address, session, callback) {
+      state.begin(session.envelope);
       maySendAs(userOf(session).accountId, address.address).then(
         (ok) => callback(ok ? null : replyError(SUBMISSION_REPLIES.senderNotOwned)),
         () => callback(replyError(TEMPORARY_FAILURE)),
@@ -83,12 +88,11 @@ export function createSubmissionServer(options: SubmissionServerOptions): SMTPSe
         address.address,
         session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
       ).then(
-        () => callback(),
-        (error: unknown) => {
-          if (error instanceof RecipientRefusedError)
-            return callback(replyError(recipientReply(error.reason)));
-          callback(replyError(TEMPORARY_FAILURE));
+        (route) => {
+          state.addRecipient(session.envelope, route);
+          callback();
         },
+        (error: unknown) => callback(replyError(submissionReplyForError(error))),
       );
     },
 
@@ -100,27 +104,21 @@ export function createSubmissionServer(options: SubmissionServerOptions): SMTPSe
       });
       stream.once("end", () => {
         if (stream.sizeExceeded) {
-          return callback(
-            replyError({ code: 552, enhanced: "5.3.4", text: "Message exceeds the size limit" }),
-          );
+          return callback(replyError(deliveryReply("too_large")));
         }
-        const user = userOf(session);
+        const described = describeSession(session, session.id);
+        const routes = state.acceptedRecipients(session.envelope);
         const work = submitMessage({
-          accountId: user.accountId,
+          accountId: userOf(session).accountId,
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-          recipients: session.envelope.rcptTo.map((r) => r.address),
+          recipients: routes.map((r) => r.address),
+          routes,
           raw: Buffer.concat(chunks),
           via: {
             protocol: "smtp",
-            clientIp: session.remoteAddress.replace(/^::ffff:/, ""),
-            helo: session.hostNameAppearsAs,
-            tls:
-              session.secure && session.tlsOptions
-                ? {
-                    protocol: String(session.tlsOptions.version ?? "TLS"),
-                    cipher: String(session.tlsOptions.name ?? ""),
-                  }
-                : null,
+            clientIp: clientIpOf(session),
+            helo: described.helo,
+            tls: described.tls,
           },
         });
         options.track(work).then(
