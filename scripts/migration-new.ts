@@ -3,11 +3,12 @@
 // takes the previous migration's schema snapshot to prisma/schema.prisma, and
 // keeps a snapshot of the schema beside it for the next diff.
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
 import { diffSchemas } from "../prisma/diff.ts";
+import { getFreePort } from "../test/helpers/net.ts";
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) {
@@ -25,12 +26,11 @@ const previous = (await readdir(migrationsDir, { withFileTypes: true }))
 const fromSnapshot = previous ? path.join(migrationsDir, previous, "schema.prisma") : null;
 if (fromSnapshot && !existsSync(fromSnapshot)) throw new Error(`${fromSnapshot} is missing`);
 
-const pgServer = process.env.DATABASE_URL
-  ? null
-  : await startEmbeddedPostgres({
-      dir: await mkdtemp(path.join(tmpdir(), "migration-pg-")),
-      port: 54329,
-    });
+// A free port and a private folder: several checkouts may run this at once.
+const pgDir = process.env.DATABASE_URL ? null : await mkdtemp(path.join(tmpdir(), "migration-pg-"));
+const pgServer = pgDir
+  ? await startEmbeddedPostgres({ dir: pgDir, port: await getFreePort() })
+  : null;
 try {
   const sql = await diffSchemas({
     from: fromSnapshot,
@@ -49,4 +49,5 @@ try {
   }
 } finally {
   await pgServer?.stop();
+  if (pgDir) await rm(pgDir, { recursive: true, force: true });
 }
