@@ -8,6 +8,8 @@ const nextConfig: NextConfig = {
   // The whole repository (gateway, scripts, tests) is type-checked by
   // test/static/code-quality.test.ts; the build need not do it a second time.
   typescript: { ignoreBuildErrors: true },
+  // forbidden() answers 403 for admin pages and actions a non-admin reaches.
+  experimental: { authInterrupts: true },
 };
 
 export default nextConfig;
