@@ -11,6 +11,7 @@ import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
 import type { SMTPServer } from "smtp-server";
+import { startPop3 } from "./pop3/start.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -29,12 +30,19 @@ export type GatewayOptions = {
   /** Port of the submission server; 0 picks a free one, null runs none. Default config.smtp.submissionPort. */
   submissionPort?: number | null;
   log?: (line: string) => void;
+  /** POP3 with STLS; 0 picks a free port, null runs none. Default config.pop3.port. */
+  pop3Port?: number | null;
+  /** POP3 over implicit TLS; 0 picks a free port, null runs none. Default config.pop3.tlsPort. */
+  pop3TlsPort?: number | null;
 };
 
 export type Gateway = {
   smtpPort: number;
   /** Null when no submission server runs. */
   submissionPort: number | null;
+  /** Null when that POP3 listener does not run. */
+  pop3Port: number | null;
+  pop3TlsPort: number | null;
   /** Deliveries being stored right now. */
   inFlight(): number;
   /**
@@ -119,14 +127,18 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       : null;
   if (submission) log(`gateway: submission listening on ${host}:${submissionPort}`);
   if (relay) log(`gateway: relay worker ${relay.owner} started`);
+  const pop3 = await startPop3({ options, config, tls, host, log, track });
 
   return {
     smtpPort: port,
     submissionPort,
+    pop3Port: pop3.port,
+    pop3TlsPort: pop3.tlsPort,
     inFlight: () => inFlight.size,
     async close() {
       const servers = submission ? [server, submission] : [server];
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      closed.push(pop3.close());
       await Promise.allSettled([...inFlight]);
       for (const s of servers) {
         for (const connection of s.connections) {

@@ -52,3 +52,15 @@ export const MAX_SEARCH_TEXT_CHARS = 100_000;
 
 /** Spooled (large) messages parsed, checked and stored at once: each holds a pooled connection for seconds and a few MB of buffers; 20 parallel 25 MiB uploads must fit in 250 MB. */
 export const MAX_CONCURRENT_LARGE_DELIVERIES = 4;
+
+/** Longest POP3 command line, CRLF included: RFC 2449 §4 allows 255 octets, RFC 5034 lets AUTH PLAIN's base64 of a 320-octet address and a 256-character password run longer. */
+export const MAX_POP3_LINE_BYTES = 4096;
+
+/** Unknown, malformed or out-of-state POP3 commands before the server hangs up: real clients make one or two, scanners make hundreds. */
+export const MAX_POP3_BAD_COMMANDS = 10;
+
+/** Failed POP3 logins on one connection before it is closed (the account and IP throttles still count each one). */
+export const MAX_POP3_LOGIN_FAILURES = 3;
+
+/** RFC 1939 §3: the POP3 inactivity autologout timer must be at least 10 minutes. */
+export const POP3_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
