@@ -50,7 +50,7 @@ export function createPop3Server(options: Pop3ServerOptions): Pop3Server {
     void session.start();
   };
   const server = options.implicitTls
-    ? tls.createServer({ secureContext }, onConnection)
+    ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, onConnection)
     : net.createServer(onConnection);
   if (options.implicitTls) {
     // A client that fails the handshake never becomes a session; do not let it go unheard.

@@ -129,7 +129,12 @@ export class RawPop3Client {
   /** STLS, then TLS on the same socket. */
   async startTls(): Promise<string> {
     const reply = await this.command("STLS");
-    if (!reply.startsWith("+OK")) return reply;
+    if (reply.startsWith("+OK")) await this.upgradeTls();
+    return reply;
+  }
+
+  /** The TLS handshake on this socket (after the server's "+OK" to STLS). */
+  async upgradeTls(): Promise<void> {
     this.socket.removeAllListeners("data");
     this.socket.removeAllListeners("close");
     const secure = tls.connect({ socket: this.socket, rejectUnauthorized: false });
@@ -139,7 +144,6 @@ export class RawPop3Client {
     });
     this.socket = secure;
     this.attach(secure);
-    return reply;
   }
 
   /** Waits until the server hangs up. */

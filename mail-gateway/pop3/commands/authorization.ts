@@ -57,7 +57,8 @@ const auth: CommandHandler = async (session, args) => {
   const [mechanism, initialResponse] = parsed.value;
   // "AUTH" alone lists the mechanisms, as RFC 1734 clients expect.
   if (mechanism === undefined) {
-    return session.send(session.loginAllowed ? "+OK\r\nPLAIN\r\n." : "+OK\r\n.");
+    const list = session.loginAllowed ? "PLAIN\r\n." : ".";
+    return session.send(`+OK Supported mechanisms follow\r\n${list}`);
   }
   if (!session.loginAllowed) return session.send(REPLIES.tlsRequired);
   if (mechanism.toUpperCase() !== "PLAIN") {
