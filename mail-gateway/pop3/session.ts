@@ -135,6 +135,7 @@ export class Pop3Session {
   }
 
   private readonly onData = (chunk: Buffer) => {
+    if (this.closed) return;
     let data = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : chunk;
     for (let lf = data.indexOf(LF); lf !== -1; lf = data.indexOf(LF)) {
       if (this.discarding) this.discarding = false;
