@@ -270,3 +270,16 @@ test("commands: CAPA, NOOP, argument errors, state errors", async () => {
   assert.match(await client.line(), /^\+OK 1 \d+$/);
   assert.match(await client.command("QUIT"), /^\+OK/);
 });
+
+// Last: it stops this file's gateway.
+test("gateway shutdown: open sessions are told so and their marked deletions are not applied", async () => {
+  const zo = await makeAccount("zo");
+  await deliverMail(zo.id, { to: zo.address });
+  const client = await login(zo.address);
+  assert.match(await client.command("DELE 1"), /^\+OK/);
+  const closing = gateway.close();
+  assert.equal(await client.line(), "-ERR [SYS/TEMP] Server shutting down, try again later");
+  await client.closedByServer();
+  await closing;
+  assert.equal((await inboxOf(zo.id)).length, 1);
+});
