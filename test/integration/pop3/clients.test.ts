@@ -1,6 +1,6 @@
 // Real POP3 clients against the gateway over STLS (production mode): curl
-// (list, retrieve) and mpop (keep mode across runs, then download-and-delete),
-// each with a throw-away configuration.
+// (list, retrieve), mpop and fetchmail (keep mode across runs with UIDL,
+// download-and-delete), each with a throw-away configuration.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -131,4 +131,62 @@ test("mpop: download and delete empties the Inbox into the mail client (server c
   );
   const again = await mpop("cy", { keep: false });
   assert.equal(again.delivered.length, 3, "nothing new the second time");
+});
+
+async function fetchmail(name: string, options: { keep: boolean }) {
+  const dir = path.join(work, `fetchmail-${name}`);
+  const inbox = path.join(dir, "mail");
+  await mkdir(inbox, { recursive: true });
+  const rc = path.join(dir, "fetchmailrc");
+  await writeFile(
+    rc,
+    [
+      `set idfile "${path.join(dir, "idfile")}"`,
+      `poll 127.0.0.1 service ${port} protocol POP3 uidl auth password`,
+      `  user "${name}@mail.test" there with password "${TEST_PASSWORD}" is "root" here`,
+      `  sslproto "tls1.2+" no sslcertck no rewrite`,
+      `  mda "/bin/sh -c 'cat > ${inbox}/$(date +%s%N)'"`,
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  const args = ["-f", rc, "--invisible", "--nosyslog", "--pidfile", path.join(dir, "pid")];
+  if (options.keep) args.push("--keep");
+  // Exit 0: mail fetched; 1: no mail; anything else is a failure.
+  const code = await run("fetchmail", args, {
+    timeout: 60_000,
+    env: { ...process.env, HOME: dir, FETCHMAILHOME: dir },
+  }).then(
+    () => 0,
+    (error: { code?: number; stderr?: string }) => {
+      if (error.code === 1) return 1;
+      throw new Error(`fetchmail failed (${error.code}): ${error.stderr}`);
+    },
+  );
+  const files = await readdir(inbox);
+  const delivered = await Promise.all(files.map((f) => readFile(path.join(inbox, f))));
+  await rm(inbox, { recursive: true, force: true });
+  return { code, delivered };
+}
+
+test("fetchmail: --keep fetches new mail once (UIDL); without --keep it deletes what it fetched", async () => {
+  const dot = await makeAccount("dot");
+  await deliverMail(dot.id, { to: dot.address, subject: "f1" });
+  await deliverMail(dot.id, { to: dot.address, subject: "f2" });
+  const stored = await storedSources(dot.id, "INBOX");
+  const first = await fetchmail("dot", { keep: true });
+  assert.equal(first.code, 0);
+  assert.deepEqual(first.delivered.map(lf).sort(), stored.map((m) => lf(m.raw)).sort());
+  const again = await fetchmail("dot", { keep: true });
+  assert.equal(again.delivered.length, 0, "the kept messages are not fetched twice");
+  assert.equal((await storedSources(dot.id, "INBOX")).length, 2);
+
+  await deliverMail(dot.id, { to: dot.address, subject: "f3" });
+  const fetched = await fetchmail("dot", { keep: false });
+  assert.equal(fetched.delivered.length, 1, "only the new message is fetched");
+  // fetchmail deletes what it downloaded in that run (old kept ones only with --flush).
+  const trash = await storedSources(dot.id, "TRASH");
+  assert.equal(trash.length, 1);
+  assert.equal(lf(trash[0]!.raw), lf(fetched.delivered[0]!));
+  assert.equal((await storedSources(dot.id, "INBOX")).length, 2);
 });
