@@ -52,3 +52,19 @@ export const MAX_SEARCH_TEXT_CHARS = 100_000;
 
 /** Spooled (large) messages parsed, checked and stored at once: each holds a pooled connection for seconds and a few MB of buffers; 20 parallel 25 MiB uploads must fit in 250 MB. */
 export const MAX_CONCURRENT_LARGE_DELIVERIES = 4;
+
+/** Signature length: a few lines of contact details fit many times over; the composer inserts it into every message. */
+export const MAX_SIGNATURE_LENGTH = 2000;
+
+/** Vacation auto-reply subject length: one header line (RFC 5322 §2.1.1 recommends 78 characters; 200 leaves room for non-Latin text). */
+export const MAX_VACATION_SUBJECT_LENGTH = 200;
+
+/** Vacation auto-reply body length: a short note, not a newsletter. */
+export const MAX_VACATION_BODY_LENGTH = 5000;
+
+/** Default days between two vacation replies to one sender: Gmail's 4 days; RFC 3834 §2 asks for at most one per sender per "period of several days". */
+export const DEFAULT_VACATION_REPLY_INTERVAL_DAYS = 4;
+
+/** Bounds of that interval a user may choose (Sieve vacation, RFC 5230 §4.1, has a 1-day minimum; beyond a month the limit means nothing). */
+export const MIN_VACATION_REPLY_INTERVAL_DAYS = 1;
+export const MAX_VACATION_REPLY_INTERVAL_DAYS = 30;
