@@ -38,21 +38,6 @@ export const MAX_LOCAL_PART_LENGTH = 64;
 /** Display-name length limit: keeps headers within RFC 5322 line limits once encoded. */
 export const MAX_DISPLAY_NAME_LENGTH = 100;
 
-/** Alias-to-alias nesting followed before a target is dropped as a loop (Postfix allows 1000; real setups nest 2-3 deep). */
-export const MAX_ALIAS_DEPTH = 10;
-
-/** Addresses one recipient may expand to (aliases, list members): Postfix's virtual_alias_expansion_limit is 1000 too. */
-export const MAX_ALIAS_EXPANSION = 1000;
-
-/** Messages up to this size are received in memory; larger ones go to a spool file so 20 parallel 25 MiB messages cost disk, not RAM. */
-export const SPOOL_MEMORY_BYTES = 256 * 1024;
-
-/** Body text indexed for search per message: tsvector caps at 1 MB and positions at 16383, so the start of a long body is what search can use anyway. */
-export const MAX_SEARCH_TEXT_CHARS = 100_000;
-
-/** Spooled (large) messages parsed, checked and stored at once: each holds a pooled connection for seconds and a few MB of buffers; 20 parallel 25 MiB uploads must fit in 250 MB. */
-export const MAX_CONCURRENT_LARGE_DELIVERIES = 4;
-
 /** Signature length: a few lines of contact details fit many times over; the composer inserts it into every message. */
 export const MAX_SIGNATURE_LENGTH = 2000;
 
@@ -68,3 +53,18 @@ export const DEFAULT_VACATION_REPLY_INTERVAL_DAYS = 4;
 /** Bounds of that interval a user may choose (Sieve vacation, RFC 5230 §4.1, has a 1-day minimum; beyond a month the limit means nothing). */
 export const MIN_VACATION_REPLY_INTERVAL_DAYS = 1;
 export const MAX_VACATION_REPLY_INTERVAL_DAYS = 30;
+
+/** Alias-to-alias nesting followed before a target is dropped as a loop (Postfix allows 1000; real setups nest 2-3 deep). */
+export const MAX_ALIAS_DEPTH = 10;
+
+/** Addresses one recipient may expand to (aliases, list members): Postfix's virtual_alias_expansion_limit is 1000 too. */
+export const MAX_ALIAS_EXPANSION = 1000;
+
+/** Messages up to this size are received in memory; larger ones go to a spool file so 20 parallel 25 MiB messages cost disk, not RAM. */
+export const SPOOL_MEMORY_BYTES = 256 * 1024;
+
+/** Body text indexed for search per message: tsvector caps at 1 MB and positions at 16383, so the start of a long body is what search can use anyway. */
+export const MAX_SEARCH_TEXT_CHARS = 100_000;
+
+/** Spooled (large) messages parsed, checked and stored at once: each holds a pooled connection for seconds and a few MB of buffers; 20 parallel 25 MiB uploads must fit in 250 MB. */
+export const MAX_CONCURRENT_LARGE_DELIVERIES = 4;
