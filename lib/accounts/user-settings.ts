@@ -173,9 +173,8 @@ export async function updateProfile(
 }
 
 /**
- * Saves the vacation auto-reply. Turning it on (or changing its text or
- * dates) forgets who was already answered, so everyone who writes during the
- * new absence gets one reply.
+ * Saves the vacation auto-reply. Each save forgets who was already answered,
+ * so everyone who writes during a new or changed absence gets one reply.
  */
 export async function updateVacation(accountId: string, input: VacationInput): Promise<void> {
   const parsed = vacationSchema.safeParse(input);
