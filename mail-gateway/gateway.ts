@@ -4,7 +4,7 @@
 import path from "node:path";
 import { loadConfig, type Config } from "../lib/config/index.ts";
 import { createSystemResolver, type DnsResolver } from "../lib/dns/index.ts";
-import { clearSpool } from "../lib/delivery/index.ts";
+import { clearSpool, vacationRepliesSettled } from "../lib/delivery/index.ts";
 import { createInboundServer } from "./smtp/server.ts";
 import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
@@ -140,6 +140,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
       closed.push(pop3.close());
       await Promise.allSettled([...inFlight]);
+      // Auto-replies to what those deliveries stored (lib/delivery/vacation.ts).
+      await vacationRepliesSettled();
       for (const s of servers) {
         for (const connection of s.connections) {
           connection.send(421, "4.3.2 Service shutting down, try again later");
