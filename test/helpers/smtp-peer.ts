@@ -78,6 +78,9 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
         }
       });
       stream.on("end", () => {
+        // The connection was cut: a crashed peer stores nothing, even when
+        // the whole DATA arrived in the chunk that triggered the cut.
+        if (behaviours.some((b) => b.kind === "drop-mid-data")) return;
         const finish = () => {
           const dataReply = behaviours.find((b) => b.kind === "reply" && b.stage === "data");
           if (dataReply && dataReply.kind === "reply") {
