@@ -100,6 +100,14 @@ export class SmtpSender {
       return { kind: "answered", outcomes };
     } catch (caught) {
       const error = caught as SmtpError;
+      // A smarthost refusing our credentials is our configuration, not the
+      // message: defer, as Postfix does (smtp_sasl_auth_soft_bounce).
+      if (error.code === "EAUTH") {
+        return {
+          kind: "unreachable",
+          reply: `454 4.7.0 ${remoteMta} refused our credentials: ${oneLine(error.response ?? error.message)}`,
+        };
+      }
       if (!error.responseCode) {
         return { kind: "unreachable", reply: `451 4.4.1 ${remoteMta}: ${oneLine(error.message)}` };
       }

@@ -3,7 +3,11 @@
 // need many messages or a relay running in another process.
 import { createHash } from "node:crypto";
 import { withTransaction } from "../../lib/db/sql.ts";
+import { parseConfig } from "../../lib/config/index.ts";
+import { createStaticResolver, type DnsResolver } from "../../lib/dns/resolver.ts";
 import { enqueueStatement } from "../../lib/queue/enqueue.ts";
+import type { SenderReport } from "../../lib/queue/results.ts";
+import { RelayWorker } from "../../mail-gateway/relay/worker.ts";
 
 export type QueuedMessage = { messageId: string; recipients: string[]; submissionId: string };
 
@@ -86,4 +90,30 @@ export function countByMessageId(received: { raw: Buffer }[]): Map<string, numbe
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
+}
+
+/**
+ * A relay worker in this process with test settings (fast retries and polls)
+ * plus `env` (RELAY_* variables); its reports are collected, not delivered.
+ * Stop it with `worker.stop()`.
+ */
+export function startRelayWorker(
+  env: Record<string, string>,
+  options: { resolver?: DnsResolver; reports?: SenderReport[]; hostname?: string } = {},
+) {
+  const reports = options.reports ?? [];
+  const worker = new RelayWorker({
+    relay: parseConfig({
+      RELAY_RETRY_BASE_SECONDS: "1",
+      RELAY_RETRY_MAX_SECONDS: "2",
+      RELAY_POLL_SECONDS: "0.1",
+      ...env,
+    }).relay,
+    hostname: options.hostname ?? "mx.mail.test",
+    resolver: options.resolver ?? createStaticResolver({}),
+    deliverReports: async (r) => void reports.push(...r),
+    log: () => {},
+  });
+  worker.start();
+  return { worker, reports };
 }
