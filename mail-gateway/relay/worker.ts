@@ -140,8 +140,11 @@ export class RelayWorker {
             limit: room,
             leaseSeconds: this.options.relay.leaseSeconds,
           });
-          for (const row of claimed) this.held.set(row.id, row);
-          this.waiting.push(...preloadSources(groupIntoJobs(claimed)));
+          // A row of ours whose lease ran out while this process stalled
+          // comes back with a fresh lease: it is queued here already.
+          const fresh = claimed.filter((row) => !this.held.has(row.id));
+          for (const row of fresh) this.held.set(row.id, row);
+          this.waiting.push(...preloadSources(groupIntoJobs(fresh)));
           this.dispatch();
           drained = claimed.length < room;
           if (!drained) continue;

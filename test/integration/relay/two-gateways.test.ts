@@ -15,7 +15,7 @@ const { queueOutbound, countByMessageId } = await import("../../helpers/outbound
 const { waitUntil } = await import("../../helpers/wait.ts");
 const { db } = await import("../../../lib/db.ts");
 
-const MESSAGES = 300;
+const MESSAGES = 200;
 const peer = await startSmtpPeer();
 peer.delayMs = 5;
 
@@ -25,7 +25,7 @@ test(
   async () => {
     const env = {
       RELAY_ROUTES: `peer.test=127.0.0.1:${peer.port}`,
-      RELAY_LEASE_SECONDS: "5",
+      RELAY_LEASE_SECONDS: "30",
       // Long: new mail must wake the workers through NOTIFY, not a poll.
       RELAY_POLL_SECONDS: "60",
       RELAY_CONCURRENCY_PER_DOMAIN: "2",
