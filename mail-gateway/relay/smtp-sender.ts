@@ -87,7 +87,9 @@ export class SmtpSender {
     const transport = this.transportFor(host);
     const remoteMta = host.servername ?? host.host;
     try {
-      const info = await transport.sendMail({ envelope, raw });
+      // The raw bytes go out as they are; a messageId only spares nodemailer
+      // generating one (random bytes) for a header it never writes.
+      const info = await transport.sendMail({ envelope, raw, messageId: "<relay@localhost>" });
       const outcomes = new Map<string, AttemptOutcome>();
       const reply = oneLine(info.response ?? "250 OK");
       for (const address of envelope.to)
