@@ -94,15 +94,18 @@ export async function loadQueuedSources(sha256s: string[]): Promise<Map<string, 
 }
 
 /**
- * When the next row falls due, counting leases that will expire (a dead
- * instance's rows), or null when nothing is waiting: the relay's fallback
- * wake-up when no NOTIFY comes (retries, scheduled sends).
+ * When the next unleased row falls due, or null when none is waiting: the
+ * relay's wake-up for retries and scheduled sends, which send no NOTIFY.
+ * One index probe per status on ("status", "nextAttemptAt"); leases that
+ * expire (a dead instance's rows) are found by the worker's regular poll.
  */
 export async function nextDueAt(): Promise<Date | null> {
   const rows = await query<{ at: Date | null }>(
     sql`
-    SELECT min(GREATEST("nextAttemptAt", COALESCE("leaseUntil", "nextAttemptAt"))) AS at
-    FROM "OutboundRecipient" WHERE "status" IN ('QUEUED', 'DEFERRED')`,
+    SELECT LEAST(
+      (SELECT min("nextAttemptAt") FROM "OutboundRecipient" WHERE "status" = 'QUEUED' AND "leaseUntil" IS NULL),
+      (SELECT min("nextAttemptAt") FROM "OutboundRecipient" WHERE "status" = 'DEFERRED' AND "leaseUntil" IS NULL)
+    ) AS at`,
     "relay_next_due",
   );
   return rows[0]?.at ?? null;

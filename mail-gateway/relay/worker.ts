@@ -6,9 +6,10 @@
 // workers (in any number of gateway instances) can run against one database.
 //
 // It wakes on NOTIFY outbound_queued (new mail), when its own work frees
-// room, and otherwise when the next retry or expiring lease falls due
-// (never later than RELAY_POLL_SECONDS). While it holds rows it renews their
-// leases, so a short lease only delays the takeover of a dead instance's rows.
+// room, when the next retry or scheduled send falls due, and at least every
+// RELAY_POLL_SECONDS (which also finds the expired leases of instances that
+// died). While it holds rows it renews their leases, so a short lease only
+// delays the takeover of a dead instance's rows.
 import { hostname as osHostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Config } from "../../lib/config/index.ts";
