@@ -64,11 +64,16 @@ const envSchema = z.object({
     .default(4 * 3600),
   RELAY_LEASE_SECONDS: z.coerce.number().positive().default(600),
   RELAY_CONCURRENCY_PER_DOMAIN: z.coerce.number().int().positive().default(4),
-  RELAY_POLL_SECONDS: z.coerce.number().positive().default(1),
+  // Longest sleep of an idle relay worker: NOTIFY wakes it for new mail, its timer for retries.
+  RELAY_POLL_SECONDS: z.coerce.number().positive().default(10),
   // Remote SMTP port (25 on the internet; tests point MX hosts at loopback ports).
   RELAY_REMOTE_PORT: port.default(25),
   SEND_LIMIT_MESSAGES_PER_HOUR: z.coerce.number().int().positive().default(100),
   SEND_LIMIT_RECIPIENTS_PER_DAY: z.coerce.number().int().positive().default(1000),
+  // Key of the Sender Rewriting Scheme for forwarded mail (lib/relay/srs.ts); every
+  // gateway instance needs the same one. Empty: NEXTAUTH_SECRET's is used; neither: no SRS.
+  SRS_SECRET: z.string().default(""),
+  NEXTAUTH_SECRET: z.string().default(""),
 });
 
 export type HostPort = { host: string; port: number };
@@ -120,6 +125,8 @@ export type Config = {
     pollSeconds: number;
   };
   sendLimits: { messagesPerHour: number; recipientsPerDay: number };
+  /** Null when no secret is configured: forwards keep the original envelope sender. */
+  srsSecret: string | null;
 };
 
 let cached: Config | undefined;
@@ -176,6 +183,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       messagesPerHour: e.SEND_LIMIT_MESSAGES_PER_HOUR,
       recipientsPerDay: e.SEND_LIMIT_RECIPIENTS_PER_DAY,
     },
+    srsSecret: e.SRS_SECRET || (e.NEXTAUTH_SECRET ? `srs:${e.NEXTAUTH_SECRET}` : null),
   };
 }
 
