@@ -28,6 +28,18 @@ export type AccountListRow = {
   lastLoginAt: Date | null;
 };
 
+const ACCOUNT_LIST_FIELDS = {
+  id: true,
+  address: true,
+  displayName: true,
+  role: true,
+  disabled: true,
+  quotaBytes: true,
+  usedBytes: true,
+  createdAt: true,
+  lastLoginAt: true,
+} as const;
+
 export async function listAccounts(filter: AccountListFilter = {}) {
   const limit = Math.min(Math.max(filter.limit ?? ACCOUNT_PAGE_SIZE, 1), 200);
   const query = filter.query?.trim().slice(0, 200);
@@ -46,17 +58,7 @@ export async function listAccounts(filter: AccountListFilter = {}) {
     where,
     orderBy: { address: "asc" },
     take: limit + 1,
-    select: {
-      id: true,
-      address: true,
-      displayName: true,
-      role: true,
-      disabled: true,
-      quotaBytes: true,
-      usedBytes: true,
-      createdAt: true,
-      lastLoginAt: true,
-    },
+    select: ACCOUNT_LIST_FIELDS,
   });
   return {
     accounts: rows.slice(0, limit),
@@ -72,15 +74,7 @@ export async function getAccountForAdmin(id: string) {
   return db.account.findUnique({
     where: { id },
     select: {
-      id: true,
-      address: true,
-      displayName: true,
-      role: true,
-      disabled: true,
-      quotaBytes: true,
-      usedBytes: true,
-      createdAt: true,
-      lastLoginAt: true,
+      ...ACCOUNT_LIST_FIELDS,
       _count: { select: { messages: true, ownedAliases: true } },
     },
   });

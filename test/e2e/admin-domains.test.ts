@@ -11,7 +11,7 @@ import { startWebServer } from "../helpers/web.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { makeAccount, TEST_PASSWORD } from "../helpers/accounts.ts";
 import { RawSmtpClient, startTestGateway } from "../helpers/smtp-harness.ts";
-import { signInSession } from "../helpers/admin.ts";
+import { signInSession, submissionSession } from "../helpers/admin.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -231,12 +231,8 @@ test("send limits and the default quota apply to users", async () => {
   // The gateway's process reads the settings within its cache time.
   await new Promise((r) => setTimeout(r, 5_500));
   const send = async () => {
-    const { client } = await RawSmtpClient.connect(gateway.submissionPort!);
-    await client.command("EHLO client.example");
-    await client.startTls();
-    await client.command("EHLO client.example");
-    const token = Buffer.from(`\u0000limited@mail.test\u0000${TEST_PASSWORD}`).toString("base64");
-    assert.equal((await client.command(`AUTH PLAIN ${token}`)).code, 235);
+    const { client, auth } = await submissionSession(gateway.submissionPort!, "limited@mail.test");
+    assert.equal(auth.code, 235);
     await client.command("MAIL FROM:<limited@mail.test>");
     await client.command("RCPT TO:<chief@mail.test>");
     await client.command("DATA");

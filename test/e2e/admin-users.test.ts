@@ -10,8 +10,8 @@ import { startWebServer } from "../helpers/web.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { makeAccount, TEST_PASSWORD } from "../helpers/accounts.ts";
 import { buildMail, deliverRaw } from "../helpers/mail.ts";
-import { RawSmtpClient, startTestGateway } from "../helpers/smtp-harness.ts";
-import { cookieHeader, signInSession } from "../helpers/admin.ts";
+import { startTestGateway } from "../helpers/smtp-harness.ts";
+import { cookieHeader, signInSession, submissionSession } from "../helpers/admin.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -31,14 +31,9 @@ async function openAccount(page: Page, address: string): Promise<void> {
 
 /** AUTH PLAIN on the submission port after STARTTLS; returns the reply code. */
 async function submissionLogin(address: string, password: string): Promise<number> {
-  const { client } = await RawSmtpClient.connect(gateway.submissionPort!);
-  await client.command("EHLO client.example");
-  await client.startTls();
-  await client.command("EHLO client.example");
-  const token = Buffer.from(`\u0000${address}\u0000${password}`).toString("base64");
-  const reply = await client.command(`AUTH PLAIN ${token}`);
+  const { client, auth } = await submissionSession(gateway.submissionPort!, address, password);
   await client.quit();
-  return reply.code;
+  return auth.code;
 }
 
 async function signInFails(address: string, password: string, message: RegExp): Promise<void> {

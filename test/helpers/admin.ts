@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { newContext } from "./browser.ts";
 import { TEST_PASSWORD } from "./accounts.ts";
+import { RawSmtpClient, type Reply } from "./smtp-harness.ts";
 
 export const SLOW_TIMEOUT_MS = 60_000;
 
@@ -75,4 +76,18 @@ export async function replaySubmission(
     },
     body: new Uint8Array(request.postDataBuffer()!),
   });
+}
+
+/** A submission session after STARTTLS and AUTH PLAIN; the AUTH reply says whether it worked. */
+export async function submissionSession(
+  port: number,
+  address: string,
+  password = TEST_PASSWORD,
+): Promise<{ client: RawSmtpClient; auth: Reply }> {
+  const { client } = await RawSmtpClient.connect(port);
+  await client.command("EHLO client.example");
+  await client.startTls();
+  await client.command("EHLO client.example");
+  const token = Buffer.from(`\u0000${address}\u0000${password}`).toString("base64");
+  return { client, auth: await client.command(`AUTH PLAIN ${token}`) };
 }
