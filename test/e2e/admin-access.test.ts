@@ -70,11 +70,14 @@ async function adminActions() {
   return Object.entries(manifest.node)
     .filter(([, entry]) => entry.filename?.startsWith("app/admin/"))
     .map(([id, entry]) => {
-      const worker = Object.keys(entry.workers).find((w) => w.startsWith("app/admin"))!;
+      // A page that bundles the action; a dynamic segment gets any id, since
+      // the role check comes before anything is looked up.
+      const workers = Object.keys(entry.workers).filter((w) => w.startsWith("app/admin"));
+      const worker = workers.find((w) => !w.includes("[")) ?? workers[0]!;
       const url = worker
         .replace(/^app/, "")
         .replace(/\/page$/, "")
-        .replace("[id]", target.id);
+        .replace(/\[[^\]]+\]/g, target.id);
       return { id, name: `${entry.filename}#${entry.exportedName}`, url };
     });
 }
