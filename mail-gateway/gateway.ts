@@ -10,6 +10,7 @@ import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
+import { MessageSizeLimit } from "./message-size-limit.ts";
 import type { SMTPServer } from "smtp-server";
 import { startPop3 } from "./pop3/start.ts";
 
@@ -90,15 +91,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         });
   relay?.start();
 
+  // The admin's setting when stored, else this option or the configuration.
+  const sizeLimit = new MessageSizeLimit(options.maxMessageBytes ?? config.maxMessageBytes, log);
+  await sizeLimit.start();
   const server = createInboundServer({
     hostname: config.hostname,
-    maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
+    get maxMessageBytes() {
+      return sizeLimit.bytes;
+    },
     tls,
     resolver,
     spoolDir,
     log,
     track,
   });
+  sizeLimit.attach(server);
   server.on("error", (error: Error) => log(`gateway: smtp server error: ${error.message}`));
 
   const host = options.listenHost ?? config.smtp.listenHost;
@@ -112,12 +119,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       ? null
       : createSubmissionServer({
           hostname: config.hostname,
-          maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
+          maxMessageBytes: sizeLimit.bytes,
           tls,
           allowInsecureAuth: config.allowInsecureAuth,
           log,
           track,
         });
+  if (submission) sizeLimit.attach(submission);
   submission?.on("error", (error: Error) =>
     log(`gateway: submission server error: ${error.message}`),
   );
@@ -149,6 +157,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         }
       }
       await Promise.all(closed);
+      sizeLimit.stop();
       await relay?.stop();
     },
   };

@@ -80,3 +80,17 @@ export const MAX_POP3_LOGIN_FAILURES = 3;
 
 /** RFC 1939 §3: the POP3 inactivity autologout timer must be at least 10 minutes. */
 export const POP3_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** How long a process trusts its copy of the admin's service settings: a change reaches every other instance within this time. */
+export const SETTINGS_CACHE_MS = 5_000;
+
+/** Bounds an admin may set for the default quota: 1 MiB (a mailbox that holds a few messages) to 1 TiB. */
+export const MIN_SETTABLE_QUOTA_BYTES = 1024 * 1024;
+export const MAX_SETTABLE_QUOTA_BYTES = 1024 * 1024 * 1024 * 1024;
+
+/** Bounds an admin may set for the message size limit: 64 KiB (RFC 5321 §4.5.3.1.7 asks at least 64K) to 150 MiB (Exchange Online's largest). */
+export const MIN_SETTABLE_MESSAGE_BYTES = 64 * 1024;
+export const MAX_SETTABLE_MESSAGE_BYTES = 150 * 1024 * 1024;
+
+/** Highest send limit an admin may set (messages an hour, recipients a day): beyond this the limit means nothing. */
+export const MAX_SETTABLE_SEND_LIMIT = 1_000_000;
