@@ -3,13 +3,62 @@
 // an admin's browser, replayed with a non-admin's cookies or none, is
 // refused the same way (the caller then checks that nothing changed).
 import assert from "node:assert/strict";
-import type { BrowserContext, Page, Request } from "playwright-core";
+import type { BrowserContext, Page, Request, Route } from "playwright-core";
 
 /** The next server-action POST the page makes (start waiting before the click). */
 export function nextServerAction(page: Page): Promise<Request> {
   return page.waitForRequest(
     (r) => r.method() === "POST" && r.headers()["next-action"] !== undefined,
   );
+}
+
+/**
+ * Runs `act` (a click in the admin's page) but stops the server-action POST
+ * it makes before it reaches the server, and returns it: replayed as a
+ * non-admin it must change nothing, replayed by the admin (replayAction) it
+ * must do what the click would have done. Reload the page afterwards.
+ */
+export async function interceptServerAction(
+  page: Page,
+  act: () => Promise<void>,
+): Promise<Request> {
+  let capture: (request: Request) => void = () => {};
+  const captured = new Promise<Request>((resolve) => (capture = resolve));
+  const handler = async (route: Route) => {
+    const request = route.request();
+    if (request.method() === "POST" && request.headers()["next-action"] !== undefined) {
+      capture(request);
+      await route.abort();
+    } else {
+      await route.continue();
+    }
+  };
+  await page.route("**/*", handler);
+  try {
+    await act();
+    return await captured;
+  } finally {
+    await page.unroute("**/*", handler);
+  }
+}
+
+async function actionHeaders(request: Request): Promise<Record<string, string>> {
+  const sent = await request.allHeaders();
+  return Object.fromEntries(
+    Object.entries(sent).filter(
+      ([k]) => k.startsWith("next-") || k === "content-type" || k === "accept" || k === "origin",
+    ),
+  );
+}
+
+/** Sends a captured server-action request again with the context's cookies; returns the status. */
+export async function replayAction(request: Request, as: BrowserContext): Promise<number> {
+  const response = await as.request.post(new URL(request.url()).pathname, {
+    headers: await actionHeaders(request),
+    data: request.postDataBuffer() ?? Buffer.alloc(0),
+    maxRedirects: 0,
+  });
+  return response.status();
 }
 
 /** A GET of an admin page: 403 for the non-admin, a redirect to /login for nobody. */
@@ -34,16 +83,10 @@ export async function assertActionAdminOnly(
   request: Request,
   nonAdmin: BrowserContext,
 ): Promise<void> {
-  const sent = await request.allHeaders();
-  const headers = Object.fromEntries(
-    Object.entries(sent).filter(
-      ([k]) => k.startsWith("next-") || k === "content-type" || k === "accept" || k === "origin",
-    ),
-  );
+  const headers = await actionHeaders(request);
   const body = request.postDataBuffer() ?? Buffer.alloc(0);
   const path = new URL(request.url()).pathname;
-  const asUser = await nonAdmin.request.post(path, { headers, data: body, maxRedirects: 0 });
-  assert.equal(asUser.status(), 403, `action on ${path} as a non-admin`);
+  assert.equal(await replayAction(request, nonAdmin), 403, `action on ${path} as a non-admin`);
   const anonymous = await fetch(`${baseUrl}${path}`, {
     method: "POST",
     headers,
