@@ -1,4 +1,4 @@
-// npm run bench:admin-overview
+// npx tsx scripts/bench-admin-overview.ts
 // How long the admin overview's received/sent counts take when they scan
 // Message (no index on receivedAt alone, by the sharding rule) versus the
 // hourly rollup (MailVolumeHour), over BENCH_MESSAGES messages (default
@@ -10,6 +10,7 @@ import pg from "pg";
 import { startEmbeddedPostgres, ensureDatabase } from "../lib/db/embedded-postgres.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { getFreePort } from "../test/helpers/net.ts";
+import { countMailVolumeStatement } from "../lib/store/mail-volume.ts";
 
 const TOTAL = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
@@ -93,6 +94,18 @@ try {
       `${name}: median ${times[Math.floor(RUNS / 2)]!.toFixed(2)} ms, max ${times.at(-1)!.toFixed(2)} ms`,
     );
   }
+  // What the rollup adds to each delivery batch: its one statement.
+  const add = countMailVolumeStatement([{ at: new Date(), received: 3, sent: 1 }])!.toQuery(
+    "volume",
+  );
+  const adds: number[] = [];
+  for (let i = 0; i < RUNS * 10; i++) {
+    const t = process.hrtime.bigint();
+    await client.query(add);
+    adds.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  adds.sort((a, b) => a - b);
+  log(`rollup statement per delivery batch: median ${adds[adds.length >> 1]!.toFixed(3)} ms`);
   await client.end();
 } finally {
   await server.stop();
