@@ -12,12 +12,14 @@ import { MX_HOSTNAME, sendOnce, simpleMessage, startTestGateway } from "../helpe
 import { startSmtpPeer } from "../helpers/smtp-peer.ts";
 import { startWebServer } from "../helpers/web.ts";
 import { launchBrowser, newContext } from "../helpers/browser.ts";
-import { signIn } from "../helpers/mail.ts";
+import { seriousAxeViolations } from "../helpers/mail.ts";
 import {
   assertActionAdminOnly,
   assertPageAdminOnly,
   interceptServerAction,
   replayAction,
+  signInAs,
+  waitForHydration,
 } from "../helpers/admin-access.ts";
 
 const databaseUrl = await useTestDatabase();
@@ -44,10 +46,10 @@ const adminContext = await newContext(browser, web.url);
 // The machine is shared: the first pages of a fresh server can be slow.
 adminContext.setDefaultTimeout(45_000);
 const page = await adminContext.newPage();
-await signIn(page, admin.address);
+await signInAs(page, admin.address);
 const userContext = await newContext(browser, web.url);
 userContext.setDefaultTimeout(45_000);
-await signIn(await userContext.newPage(), bob.address);
+await signInAs(await userContext.newPage(), bob.address);
 
 async function send(from: string, to: string, subject: string) {
   return sendOnce(gateway.smtpPort, { from, to: [to] }, simpleMessage({ from, to, subject }));
@@ -81,6 +83,7 @@ async function fillNew(
 
 test("a new alias receives mail over SMTP", async () => {
   await page.goto("/admin/aliases");
+  await waitForHydration(page, "[data-testid=alias-row] form, .admin-form");
   const form = await fillNew(page, {
     address: "team@mail.test",
     targets: bob.address,
@@ -101,6 +104,7 @@ test("a new alias receives mail over SMTP", async () => {
 
 test("conflicts and bad targets are refused with clear errors", async () => {
   await page.goto("/admin/aliases");
+  await waitForHydration(page, "[data-testid=alias-row] form, .admin-form");
   const cases: [Parameters<typeof fillNew>[1], string][] = [
     [{ address: bob.address, targets: carol.address }, "bob@mail.test is an account's address."],
     [
@@ -125,6 +129,7 @@ test("conflicts and bad targets are refused with clear errors", async () => {
 
 test("a members-only list fans out with List-Id and refuses non-members", async () => {
   await page.goto("/admin/aliases");
+  await waitForHydration(page, "[data-testid=alias-row] form, .admin-form");
   const form = await fillNew(page, {
     address: "devs@mail.test",
     kind: "list",
@@ -152,6 +157,7 @@ test("a members-only list fans out with List-Id and refuses non-members", async 
 
 test("editing targets and deleting take effect; non-admins cannot do either", async () => {
   await page.goto("/admin/aliases");
+  await waitForHydration(page, "[data-testid=alias-row] form, .admin-form");
   const row = page.getByTestId("alias-row").filter({ hasText: "team@mail.test" });
   await row.getByText("Edit", { exact: true }).click();
   const edit = row.getByRole("form", { name: "Edit team@mail.test" });
@@ -182,6 +188,8 @@ test("editing targets and deleting take effect; non-admins cannot do either", as
   assert.equal(await inboxCopy(bob.id, "After the edit"), null);
 
   await page.goto("/admin/aliases");
+
+  await waitForHydration(page, "[data-testid=alias-row] form, .admin-form");
   page.once("dialog", (dialog) => void dialog.accept());
   const remove = await interceptServerAction(page, () =>
     page.getByRole("button", { name: "Delete team@mail.test" }).click(),
@@ -189,6 +197,7 @@ test("editing targets and deleting take effect; non-admins cannot do either", as
   await assertActionAdminOnly(web.url, remove, userContext);
   assert.equal(await db.alias.count({ where: { address: "team@mail.test" } }), 1);
   await page.goto("/admin/aliases");
+  await waitForHydration(page, "[data-testid=alias-row] form, .admin-form");
   page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Delete team@mail.test" }).click();
   await page
@@ -204,6 +213,8 @@ test("editing targets and deleting take effect; non-admins cannot do either", as
 test("creating is refused to non-admins; the page is admin-only", async () => {
   await assertPageAdminOnly(web.url, "/admin/aliases", userContext);
   await page.goto("/admin/aliases");
+  await waitForHydration(page, "[data-testid=alias-row] form, .admin-form");
+  assert.deepEqual(await seriousAxeViolations(page), []);
   await fillNew(page, { address: "sneaky@mail.test", targets: bob.address });
   const create = await interceptServerAction(page, () =>
     page.getByRole("button", { name: "Create" }).click(),

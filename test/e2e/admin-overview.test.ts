@@ -11,8 +11,8 @@ import { startTestGateway, sendOnce, simpleMessage } from "../helpers/smtp-harne
 import { swaks } from "../helpers/smtp-clients.ts";
 import { startWebServer } from "../helpers/web.ts";
 import { launchBrowser, newContext } from "../helpers/browser.ts";
-import { seriousAxeViolations, signIn } from "../helpers/mail.ts";
-import { assertPageAdminOnly } from "../helpers/admin-access.ts";
+import { seriousAxeViolations } from "../helpers/mail.ts";
+import { assertPageAdminOnly, signInAs } from "../helpers/admin-access.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -73,8 +73,9 @@ test("the overview shows SMTP traffic, outcomes, queue size, storage and signups
   });
 
   const context = await newContext(browser, web.url);
+  context.setDefaultTimeout(45_000);
   const page = await context.newPage();
-  await signIn(page, admin.address);
+  await signInAs(page, admin.address);
   await page.goto("/admin");
   await page.getByRole("heading", { name: "Overview", level: 1 }).waitFor();
   // The charts themselves render (SVG with their titles) on the client.
@@ -119,8 +120,9 @@ test("the overview shows SMTP traffic, outcomes, queue size, storage and signups
 
 test("the overview is for admins only", async () => {
   const context = await newContext(browser, web.url);
+  context.setDefaultTimeout(45_000);
   const page = await context.newPage();
-  await signIn(page, user.address);
+  await signInAs(page, user.address);
   await assertPageAdminOnly(web.url, "/admin", context);
   await context.close();
 });

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import type { Page } from "playwright-core";
 import { useTestDatabase } from "../helpers/db.ts";
 import { makeAccount } from "../helpers/accounts.ts";
-import { buildMail, signIn } from "../helpers/mail.ts";
+import { buildMail, seriousAxeViolations } from "../helpers/mail.ts";
 import { MX_HOSTNAME, startTestGateway } from "../helpers/smtp-harness.ts";
 import { startSmtpPeer } from "../helpers/smtp-peer.ts";
 import { startWebServer } from "../helpers/web.ts";
@@ -17,6 +17,8 @@ import {
   assertActionAdminOnly,
   assertPageAdminOnly,
   interceptServerAction,
+  signInAs,
+  waitForHydration,
 } from "../helpers/admin-access.ts";
 
 const databaseUrl = await useTestDatabase();
@@ -49,10 +51,10 @@ const adminContext = await newContext(browser, web.url);
 // The machine is shared: the first pages of a fresh server can be slow.
 adminContext.setDefaultTimeout(45_000);
 const page = await adminContext.newPage();
-await signIn(page, admin.address);
+await signInAs(page, admin.address);
 const userContext = await newContext(browser, web.url);
 userContext.setDefaultTimeout(45_000);
-await signIn(await userContext.newPage(), alice.address);
+await signInAs(await userContext.newPage(), alice.address);
 
 async function sendFromAlice(to: string[], subject: string) {
   await submitMessage({
@@ -91,6 +93,8 @@ test("retry now delivers a deferred message to the peer", async () => {
   assert.ok(before.nextAttemptAt.getTime() > Date.now() + 30 * 60_000, "next try is an hour away");
 
   await page.goto("/admin/queue?domain=peer.test");
+
+  await waitForHydration(page, ".queue-bulk button");
   const line = queueRow(page, "x@peer.test");
   await line.getByText("deferred").waitFor();
   await line.getByText(/451/).waitFor();
@@ -105,6 +109,7 @@ test("retry now delivers a deferred message to the peer", async () => {
 
   peer.behaviours.delete("*");
   await page.goto("/admin/queue?domain=peer.test");
+  await waitForHydration(page, ".queue-bulk button");
   await queueRow(page, "x@peer.test")
     .getByRole("button", { name: "Retry now: x@peer.test" })
     .click();
@@ -136,6 +141,8 @@ test("bounce now sends the sender a DSN, but never to a null sender", async () =
   await deferred("z@peer.test");
 
   await page.goto("/admin/queue?q=peer.test&status=deferred");
+
+  await waitForHydration(page, ".queue-bulk button");
   page.once("dialog", (d) => void d.accept());
   await queueRow(page, "y@peer.test")
     .getByRole("button", { name: "Bounce now: y@peer.test" })
@@ -156,6 +163,7 @@ test("bounce now sends the sender a DSN, but never to a null sender", async () =
   const messagesBefore = await db.message.count();
   page.once("dialog", (d) => void d.accept());
   await page.reload();
+  await waitForHydration(page, ".queue-bulk button");
   await queueRow(page, "z@peer.test")
     .getByRole("button", { name: "Bounce now: z@peer.test" })
     .click();
@@ -176,6 +184,8 @@ test("bulk retry and delete act on the filtered set only", async () => {
   for (const r of [...bulk, "keep@peer.test"]) await deferred(r);
 
   await page.goto("/admin/queue?domain=bulk.test&status=deferred");
+
+  await waitForHydration(page, ".queue-bulk button");
   await page.getByText("3 recipients match.").waitFor();
   await page.getByRole("button", { name: "Retry now (all matching)" }).click();
   await page.getByRole("status").filter({ hasText: "3 recipients retried." }).waitFor();
@@ -183,6 +193,8 @@ test("bulk retry and delete act on the filtered set only", async () => {
   assert.equal((await row("keep@peer.test")).attempts, 1, "outside the filter: not retried");
 
   await page.reload();
+
+  await waitForHydration(page, ".queue-bulk button");
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Delete (all matching)" }).click();
   await page.getByRole("status").filter({ hasText: "3 recipients deleted." }).waitFor();
@@ -191,6 +203,7 @@ test("bulk retry and delete act on the filtered set only", async () => {
 
   // Selected rows: delete only the one ticked.
   await page.goto("/admin/queue?domain=peer.test&status=deferred");
+  await waitForHydration(page, ".queue-bulk button");
   await page.getByLabel("Select keep@peer.test").check();
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Delete (selected)" }).click();
@@ -198,6 +211,10 @@ test("bulk retry and delete act on the filtered set only", async () => {
   assert.equal((await row("keep@peer.test")).status, "CANCELLED");
 });
 
-test("the queue page is admin-only", async () => {
+test("the queue page is admin-only (and accessible to admins)", async () => {
   await assertPageAdminOnly(web.url, "/admin/queue", userContext);
+  await page.goto("/admin/queue");
+  await waitForHydration(page, ".queue-bulk button");
+  await queueRow(page, "x@peer.test").waitFor();
+  assert.deepEqual(await seriousAxeViolations(page), []);
 });

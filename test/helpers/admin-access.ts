@@ -4,13 +4,7 @@
 // refused the same way (the caller then checks that nothing changed).
 import assert from "node:assert/strict";
 import type { BrowserContext, Page, Request, Route } from "playwright-core";
-
-/** The next server-action POST the page makes (start waiting before the click). */
-export function nextServerAction(page: Page): Promise<Request> {
-  return page.waitForRequest(
-    (r) => r.method() === "POST" && r.headers()["next-action"] !== undefined,
-  );
-}
+import { TEST_PASSWORD } from "./accounts.ts";
 
 /**
  * Runs `act` (a click in the admin's page) but stops the server-action POST
@@ -95,4 +89,36 @@ export async function assertActionAdminOnly(
   });
   const redirect = anonymous.headers.get("x-action-redirect") ?? anonymous.headers.get("location");
   assert.match(redirect ?? "", /^\/login/, `action on ${path} anonymous: ${anonymous.status}`);
+}
+
+/**
+ * Signs in through the form and returns once the browser is sent on (the
+ * webmail page it lands on need not finish loading: admin tests go elsewhere).
+ * Waits for React to hydrate the form first: on a loaded machine a click
+ * before that submits the bare HTML form (a GET back to /login).
+ */
+export async function signInAs(page: Page, address: string): Promise<void> {
+  await page.goto("/login");
+  await waitForHydration(page, "form");
+  await page.getByLabel("Address").fill(address);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // Generous: argon2 verification on a shared, loaded machine can take long.
+  const timeout = 90_000;
+  const signedIn = page.waitForURL(/\/mail/, { waitUntil: "commit", timeout }).then(() => null);
+  const refused = page
+    .locator(".form-error")
+    .waitFor({ timeout: timeout + 1000 })
+    .then(() => page.locator(".form-error").textContent())
+    .catch(() => null);
+  const error = await Promise.race([signedIn, refused]);
+  if (error) throw new Error(`sign-in as ${address} refused: ${error} (${page.url()})`);
+}
+
+/** Waits until React has hydrated the element (its event handlers are attached). */
+export async function waitForHydration(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction((css) => {
+    const element = document.querySelector(css);
+    return element !== null && Object.keys(element).some((key) => key.startsWith("__reactProps"));
+  }, selector);
 }
