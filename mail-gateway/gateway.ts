@@ -4,13 +4,14 @@
 import path from "node:path";
 import { loadConfig, type Config } from "../lib/config/index.ts";
 import { createSystemResolver, type DnsResolver } from "../lib/dns/index.ts";
-import { clearSpool } from "../lib/delivery/index.ts";
+import { clearSpool, vacationRepliesSettled } from "../lib/delivery/index.ts";
 import { createInboundServer } from "./smtp/server.ts";
 import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
 import type { SMTPServer } from "smtp-server";
+import { startPop3 } from "./pop3/start.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -29,12 +30,19 @@ export type GatewayOptions = {
   /** Port of the submission server; 0 picks a free one, null runs none. Default config.smtp.submissionPort. */
   submissionPort?: number | null;
   log?: (line: string) => void;
+  /** POP3 with STLS; 0 picks a free port, null runs none. Default config.pop3.port. */
+  pop3Port?: number | null;
+  /** POP3 over implicit TLS; 0 picks a free port, null runs none. Default config.pop3.tlsPort. */
+  pop3TlsPort?: number | null;
 };
 
 export type Gateway = {
   smtpPort: number;
   /** Null when no submission server runs. */
   submissionPort: number | null;
+  /** Null when that POP3 listener does not run. */
+  pop3Port: number | null;
+  pop3TlsPort: number | null;
   /** Deliveries being stored right now. */
   inFlight(): number;
   /**
@@ -119,15 +127,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       : null;
   if (submission) log(`gateway: submission listening on ${host}:${submissionPort}`);
   if (relay) log(`gateway: relay worker ${relay.owner} started`);
+  const pop3 = await startPop3({ options, config, tls, host, log, track });
 
   return {
     smtpPort: port,
     submissionPort,
+    pop3Port: pop3.port,
+    pop3TlsPort: pop3.tlsPort,
     inFlight: () => inFlight.size,
     async close() {
       const servers = submission ? [server, submission] : [server];
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      closed.push(pop3.close());
       await Promise.allSettled([...inFlight]);
+      // Auto-replies to what those deliveries stored (lib/delivery/vacation.ts).
+      await vacationRepliesSettled();
       for (const s of servers) {
         for (const connection of s.connections) {
           connection.send(421, "4.3.2 Service shutting down, try again later");
