@@ -28,6 +28,7 @@ import { enqueueStatement } from "../queue/enqueue.ts";
 import { hasReplyPrefix, normalizeSubject } from "../mime/normalize-subject.ts";
 import type { ParsedMessage } from "../mime/parse-message.ts";
 import { MAIL_CHANGES_CHANNEL } from "./changes.ts";
+import { countMailVolumeStatement } from "./mail-volume.ts";
 import { newUuidV7 } from "./ids.ts";
 
 /**
@@ -240,6 +241,18 @@ async function writeDeliveries(
       );
     }
   }
+  // The admin overview's hourly counts (lib/store/mail-volume.ts), last.
+  const volume = countMailVolumeStatement(
+    jobs.map(({ delivery, prepared }) => ({
+      at: delivery.receivedAt,
+      received: prepared.reduce((n, p) => n + p.source.accountIds.length, 0),
+      sent: prepared.reduce(
+        (n, p) => n + (p.source.filedCopies ?? []).filter((c) => c.folder === "SENT").length,
+        0,
+      ),
+    })),
+  );
+  if (volume) await tx.query(volume.toQuery("store-mail-volume"));
   return copies;
 }
 

@@ -1,0 +1,98 @@
+"use server";
+
+// Aliases and lists: each action checks the admin role itself (a layout does
+// not guard actions), parses the form with zod, makes one lib call, audits
+// it and refreshes the page. Next.js refuses actions from another Origin
+// (their CSRF protection).
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { auditAdminAction, requireAdmin } from "@/app/_server/admin";
+import { createAlias, deleteAlias, updateAlias, type AliasSummary } from "@/lib/admin/aliases";
+import type { AuthenticatedAccount } from "@/lib/accounts/authenticate";
+import { isUserError } from "@/lib/errors";
+
+export type AliasFormState = {
+  ok?: string;
+  error?: string;
+  field?: string;
+  /** What was submitted, to refill the form after an error. */
+  values?: Record<string, string>;
+};
+
+const targetsField = z
+  .string()
+  .max(200_000)
+  .transform((text) => text.split(/[\s,;]+/).filter(Boolean));
+
+const fields = {
+  owner: z.string().trim().max(320).default(""),
+  membersOnly: z
+    .string()
+    .optional()
+    .transform((v) => v === "on"),
+  targets: targetsField,
+};
+const createSchema = z.object({
+  address: z.string().trim().min(1, "Enter the address.").max(320),
+  kind: z.enum(["alias", "list"]),
+  ...fields,
+});
+const updateSchema = z.object({ id: z.uuid(), ...fields });
+const deleteSchema = z.object({ id: z.uuid() });
+
+function formObject(form: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of form) if (typeof value === "string") out[key] = value;
+  return out;
+}
+
+/** Checks the role, parses the form, runs the change and turns user errors into form errors. */
+async function attempt<T>(
+  form: FormData,
+  schema: z.ZodType<T>,
+  work: (input: T, admin: AuthenticatedAccount) => Promise<string>,
+): Promise<AliasFormState> {
+  const admin = await requireAdmin();
+  const values = formObject(form);
+  try {
+    const message = await work(schema.parse(values), admin);
+    revalidatePath("/admin/aliases");
+    return { ok: message };
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      return { error: error.issues[0]?.message ?? "That request was not valid.", values };
+    }
+    if (isUserError(error)) return { error: error.message, field: error.field, values };
+    throw error;
+  }
+}
+
+const auditDetails = (alias: AliasSummary) => ({
+  targets: alias.targets,
+  owner: alias.owner,
+  membersOnly: alias.membersOnly,
+});
+
+export async function createAliasAction(_previous: AliasFormState, form: FormData) {
+  return attempt(form, createSchema, async (input, admin) => {
+    const alias = await createAlias(input);
+    await auditAdminAction(admin, `${alias.kind}.create`, alias.address, auditDetails(alias));
+    return `Created ${alias.kind} ${alias.address}.`;
+  });
+}
+
+export async function updateAliasAction(_previous: AliasFormState, form: FormData) {
+  return attempt(form, updateSchema, async ({ id, ...input }, admin) => {
+    const alias = await updateAlias(id, input);
+    await auditAdminAction(admin, `${alias.kind}.update`, alias.address, auditDetails(alias));
+    return `Saved ${alias.address}.`;
+  });
+}
+
+export async function deleteAliasAction(_previous: AliasFormState, form: FormData) {
+  return attempt(form, deleteSchema, async ({ id }, admin) => {
+    const address = await deleteAlias(id);
+    await auditAdminAction(admin, "alias.delete", address);
+    return `Deleted ${address}.`;
+  });
+}
