@@ -11,6 +11,7 @@ import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
 import type { SMTPServer } from "smtp-server";
+import { createImapServer, listenImap } from "./imap/server.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -29,12 +30,19 @@ export type GatewayOptions = {
   /** Port of the submission server; 0 picks a free one, null runs none. Default config.smtp.submissionPort. */
   submissionPort?: number | null;
   log?: (line: string) => void;
+  /** IMAP (STARTTLS) port; 0 picks a free one, null runs none. Default config.imap.port. */
+  imapPort?: number | null;
+  /** IMAP implicit-TLS port (993); 0 picks a free one, null runs none. Default config.imap.tlsPort. */
+  imapsPort?: number | null;
 };
 
 export type Gateway = {
   smtpPort: number;
   /** Null when no submission server runs. */
   submissionPort: number | null;
+  /** Null when no IMAP server runs. */
+  imapPort: number | null;
+  imapsPort: number | null;
   /** Deliveries being stored right now. */
   inFlight(): number;
   /**
@@ -120,9 +128,36 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (submission) log(`gateway: submission listening on ${host}:${submissionPort}`);
   if (relay) log(`gateway: relay worker ${relay.owner} started`);
 
+  const imapOptions = {
+    hostname: config.hostname,
+    tls,
+    allowInsecureAuth: config.allowInsecureAuth,
+    maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
+    log,
+  };
+  const imapServers: { close(): Promise<void> }[] = [];
+  const startImap = async (wanted: number | null, implicitTls: boolean) => {
+    if (wanted === null) return null;
+    const imap = createImapServer({ ...imapOptions, implicitTls });
+    const bound = await listenImap(imap, wanted, host);
+    imapServers.push(imap);
+    log(`gateway: imap${implicitTls ? "s" : ""} listening on ${host}:${bound}`);
+    return bound;
+  };
+  const imapPort = await startImap(
+    options.imapPort === undefined ? config.imap.port : options.imapPort,
+    false,
+  );
+  const imapsPort = await startImap(
+    options.imapsPort === undefined ? config.imap.tlsPort : options.imapsPort,
+    true,
+  );
+
   return {
     smtpPort: port,
     submissionPort,
+    imapPort,
+    imapsPort,
     inFlight: () => inFlight.size,
     async close() {
       const servers = submission ? [server, submission] : [server];
@@ -135,6 +170,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         }
       }
       await Promise.all(closed);
+      await Promise.all(imapServers.map((s) => s.close()));
       await relay?.stop();
     },
   };

@@ -29,6 +29,8 @@ const envSchema = z.object({
   SUBMISSION_PORT: port.default(2587),
   POP3_PORT: port.default(2110),
   IMAP_PORT: port.default(2143),
+  // IMAP with implicit TLS (RFC 8314, 993 in docker-compose); unset: none.
+  IMAPS_PORT: port.optional(),
   LISTEN_HOST: z.string().default("0.0.0.0"),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
@@ -98,7 +100,7 @@ export type Config = {
   web: { port: number; host: string; publicUrl: string };
   smtp: { port: number; submissionPort: number; listenHost: string };
   pop3: { port: number };
-  imap: { port: number };
+  imap: { port: number; tlsPort: number | null };
   tls: { certFile: string | undefined; keyFile: string | undefined };
   dns: { servers: string[] | undefined };
   defaultQuotaBytes: bigint;
@@ -141,7 +143,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     smtp: { port: e.SMTP_PORT, submissionPort: e.SUBMISSION_PORT, listenHost: e.LISTEN_HOST },
     pop3: { port: e.POP3_PORT },
-    imap: { port: e.IMAP_PORT },
+    imap: { port: e.IMAP_PORT, tlsPort: e.IMAPS_PORT ?? null },
     tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE },
     dns: {
       servers: e.DNS_SERVERS?.split(",")

@@ -33,6 +33,7 @@ export async function spawnGateway(options: {
       DATABASE_URL: options.databaseUrl,
       SMTP_PORT: String(port),
       SUBMISSION_PORT: String(submissionPort),
+      IMAP_PORT: String(await getFreePort()),
       LISTEN_HOST: "127.0.0.1",
       DATA_DIR: options.dataDir,
       MAIL_DOMAIN: "mail.test",
