@@ -195,7 +195,8 @@ export class ImapSession {
         const event = this.queue.shift()!;
         if (this.queue.length < 10 && this.socket.isPaused()) this.socket.resume();
         if (event.kind === "refused") {
-          this.bad(event.tag, event.reason, event.code, event.fatal ? "NO" : "BAD");
+          // A message over the size limit is a refusal (NO), not a syntax error.
+          this.bad(event.tag, event.reason, event.code, event.code === "TOOBIG" ? "NO" : "BAD");
           if (event.fatal) {
             this.write("* BYE Literal too large\r\n");
             this.close();
@@ -203,7 +204,14 @@ export class ImapSession {
           continue;
         }
         if (event.kind !== "command") continue;
-        await this.run(event.data);
+        try {
+          await this.run(event.data);
+        } catch (error) {
+          // A bug must cost this connection, never the process.
+          this.options.log(`imap: session failed: ${(error as Error).stack ?? error}`);
+          this.write("* BYE Internal error\r\n");
+          this.close();
+        }
       }
     } finally {
       this.running = false;
@@ -362,7 +370,10 @@ export class ImapSession {
   /** Called by LISTEN fan-out: changes in the account's folders. */
   private onChange(mailboxId: string | null): void {
     if (!this.selected || (mailboxId !== null && mailboxId !== this.selected.id)) return;
-    if (this.idleTag) void this.sync(true);
+    if (this.idleTag) void this.sync(true).catch(() => {});
+    // RFC 3501 §5.3: with no command in progress, untagged responses other
+    // than EXPUNGE may be sent at any time; clients that poll see new mail sooner.
+    else if (!this.running && this.queue.length === 0) void this.sync(false).catch(() => {});
   }
 
   /** After LOGIN/AUTHENTICATE succeeded. */
