@@ -17,6 +17,9 @@ export function createImapServer(
   const sessions = new Set<ImapSession>();
   const start = (socket: net.Socket | tls.TLSSocket) => {
     socket.on("error", () => {});
+    // Responses are many small writes: without this, Nagle's algorithm and
+    // the client's delayed ACK add ~40 ms to a command.
+    socket.setNoDelay(true);
     const session = new ImapSession(socket, options, (s) => sessions.delete(s));
     sessions.add(session);
     session.greet();
