@@ -2,7 +2,7 @@
 // folder): folders with their IMAP state, the uid list of a folder, what
 // changed since a mod-sequence, and message data by uid. Always scoped to one
 // account: another account's folder id is simply not found.
-import { query, sql, withTransaction } from "../db/sql.ts";
+import { query, sql } from "../db/sql.ts";
 import type { SpecialUse } from "../generated/prisma/enums.ts";
 import type { MessageFlags } from "./deliver.ts";
 import { isUuid } from "./list-messages.ts";
@@ -86,12 +86,15 @@ export type MailboxView = {
   uids: number[];
   /** Messages whose flags or presence changed after `since` (all messages when since is null). */
   changed: MessageFlagState[];
+  /** The first unseen message (SELECT's [UNSEEN n]); only read when since is null. */
+  firstUnseenUid: number | null;
 };
 
 /**
- * The folder as one consistent snapshot (REPEATABLE READ): its state, its
- * uids and, when `since` is given, the messages changed after that
- * mod-sequence. Null when the folder is gone.
+ * The folder as one consistent snapshot (one statement sees one snapshot):
+ * its state, its uids and, when `since` is given, the messages changed after
+ * that mod-sequence. `mailbox` is null when nothing changed since `since`;
+ * the whole result is null when the folder is gone.
  */
 export async function readMailboxView(
   accountId: string,
@@ -99,52 +102,38 @@ export async function readMailboxView(
   since: bigint | null,
 ): Promise<MailboxView | null> {
   if (!isUuid(mailboxId)) return null;
-  if (since !== null) {
-    // Most commands find nothing changed: one indexed read, no transaction.
-    const [quick] = await query<{ modseq: string }>(
-      sql`SELECT "highestModseq"::text AS "modseq" FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`,
-      "imap-modseq",
-    );
-    if (!quick) return null;
-    if (BigInt(quick.modseq) <= since) return { mailbox: null, uids: [], changed: [] };
-  }
-  return withTransaction(async (client) => {
-    await client.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    const boxes = await client.query<MailboxRow>(
-      sql`SELECT ${MAILBOX_COLUMNS} FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`.toQuery(),
-    );
-    if (!boxes.rows[0]) return null;
-    const mailbox = toState(boxes.rows[0]);
-    if (since !== null && since >= mailbox.highestModseq) return { mailbox, uids: [], changed: [] };
-    const uidRows = await client.query<{ uids: number[] }>(
-      sql`SELECT COALESCE(array_agg("uid" ORDER BY "uid"), '{}') AS "uids" FROM "Message"
-        WHERE "accountId" = ${accountId}::uuid AND "mailboxId" = ${mailboxId}::uuid`.toQuery(
-        "imap-uids",
-      ),
-    );
-    const changed =
-      since === null
-        ? []
-        : (
-            await client.query<FlagRow>(
-              sql`SELECT ${FLAG_COLUMNS} FROM "Message" m
-                WHERE m."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid
-                  AND m."modseq" > ${since.toString()}::int8 ORDER BY m."uid"`.toQuery(
-                "imap-changed",
-              ),
-            )
-          ).rows.map(toFlagState);
-    return { mailbox, uids: uidRows.rows[0]!.uids.map(Number), changed };
-  });
-}
-
-/** The first unseen message's uid, or null (SELECT's [UNSEEN n]). */
-export async function firstUnseenUid(accountId: string, mailboxId: string): Promise<number | null> {
-  const rows = await query<{ uid: number | null }>(
-    sql`SELECT min("uid") AS "uid" FROM "Message"
-      WHERE "accountId" = ${accountId}::uuid AND "mailboxId" = ${mailboxId}::uuid AND NOT "seen"`,
+  const sinceText = since === null ? null : since.toString();
+  const rows = await query<
+    MailboxRow & { uids: number[] | null; changed: FlagRow[] | null; firstUnseen: number | null }
+  >(
+    sql`SELECT ${MAILBOX_COLUMNS}, v."uids", v."changed", v."firstUnseen"
+      FROM "Mailbox" b
+      LEFT JOIN LATERAL (
+        SELECT
+          (SELECT COALESCE(array_agg(m."uid" ORDER BY m."uid"), '{}') FROM "Message" m
+            WHERE m."accountId" = b."accountId" AND m."mailboxId" = b."id") AS "uids",
+          (SELECT COALESCE(json_agg(json_build_object('uid', m."uid", 'seen', m."seen", 'flagged', m."flagged",
+              'answered', m."answered", 'draft', m."draft", 'deleted', m."deleted", 'keywords', m."keywords",
+              'modseq', m."modseq"::text) ORDER BY m."uid"), '[]') FROM "Message" m
+            WHERE ${sinceText}::int8 IS NOT NULL AND m."accountId" = b."accountId" AND m."mailboxId" = b."id"
+              AND m."modseq" > ${sinceText}::int8) AS "changed",
+          (SELECT min(m."uid") FROM "Message" m
+            WHERE ${sinceText}::int8 IS NULL AND m."accountId" = b."accountId" AND m."mailboxId" = b."id"
+              AND NOT m."seen") AS "firstUnseen"
+        WHERE ${sinceText}::int8 IS NULL OR b."highestModseq" > ${sinceText}::int8
+      ) v ON TRUE
+      WHERE b."accountId" = ${accountId}::uuid AND b."id" = ${mailboxId}::uuid`,
+    "imap-view",
   );
-  return rows[0]?.uid ?? null;
+  const row = rows[0];
+  if (!row) return null;
+  if (row.uids === null) return { mailbox: null, uids: [], changed: [], firstUnseenUid: null };
+  return {
+    mailbox: toState(row),
+    uids: row.uids.map(Number),
+    changed: (row.changed ?? []).map(toFlagState),
+    firstUnseenUid: row.firstUnseen === null ? null : Number(row.firstUnseen),
+  };
 }
 
 export type MessageData = MessageFlagState & {
@@ -181,7 +170,7 @@ export async function readMessageData(
     sql`SELECT ${FLAG_COLUMNS}, m."receivedAt", m."size", ${raw} AS "raw"
       FROM "Message" m ${join}
       WHERE m."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid
-        AND m."uid" = ANY(${uids}::int8[])
+        AND m."uid" = ANY(${uids}::int[])
       ORDER BY m."uid"`,
   );
   return rows.map((row) => ({

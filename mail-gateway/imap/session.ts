@@ -6,6 +6,7 @@
 import type net from "node:net";
 import tls from "node:tls";
 import { isUserError } from "../../lib/errors.ts";
+import type { MessageFlags } from "../../lib/store/deliver.ts";
 import { subscribeToChanges } from "../../lib/live/index.ts";
 import { readMailboxView, type MailboxState } from "../../lib/store/mailbox-snapshot.ts";
 import type { TlsCredentials } from "../smtp/tls.ts";
@@ -530,14 +531,7 @@ export class ImapSession {
 }
 
 /** The FLAGS list of a message (RFC 3501 §2.3.2). */
-export function flagList(flags: {
-  seen: boolean;
-  flagged: boolean;
-  answered: boolean;
-  draft: boolean;
-  deleted: boolean;
-  keywords: string[];
-}): ImapValue[] {
+export function flagList(flags: MessageFlags): ImapValue[] {
   const out: ImapValue[] = [];
   if (flags.seen) out.push(atom("\\Seen"));
   if (flags.answered) out.push(atom("\\Answered"));

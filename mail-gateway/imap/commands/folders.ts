@@ -7,7 +7,6 @@ import { appendMessage } from "../../../lib/store/append-message.ts";
 import { createFolder, deleteFolder, renameFolder } from "../../../lib/store/folders.ts";
 import {
   findMailboxByName,
-  firstUnseenUid,
   listMailboxStates,
   readMailboxView,
   type MailboxState,
@@ -61,7 +60,7 @@ const select: CommandHandler = async (session, command) => {
   );
   session.untagged(`${view.uids.length} EXISTS`);
   session.untagged("0 RECENT");
-  const unseen = state.unreadCount > 0 ? await firstUnseenUid(session.account!.id, state.id) : null;
+  const unseen = view.firstUnseenUid;
   session.select(state, readOnly, view.uids);
   if (unseen !== null) {
     const seq = session.seqOf(unseen);
