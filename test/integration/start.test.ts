@@ -35,6 +35,7 @@ const env: NodeJS.ProcessEnv = {
   WEB_HOST: "127.0.0.1",
   SMTP_PORT: String(smtpPort),
   SUBMISSION_PORT: String(submissionPort),
+  IMAP_PORT: String(await getFreePort()),
   LISTEN_HOST: "127.0.0.1",
   MAIL_DOMAIN: "start.test",
 };
