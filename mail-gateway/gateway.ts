@@ -4,14 +4,15 @@
 import path from "node:path";
 import { loadConfig, type Config } from "../lib/config/index.ts";
 import { createSystemResolver, type DnsResolver } from "../lib/dns/index.ts";
-import { clearSpool } from "../lib/delivery/index.ts";
+import { clearSpool, vacationRepliesSettled } from "../lib/delivery/index.ts";
 import { createInboundServer } from "./smtp/server.ts";
 import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
 import type { SMTPServer } from "smtp-server";
-import { createImapServer, listenImap } from "./imap/server.ts";
+import { startImap } from "./imap/start.ts";
+import { startPop3 } from "./pop3/start.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -32,8 +33,12 @@ export type GatewayOptions = {
   log?: (line: string) => void;
   /** IMAP (STARTTLS) port; 0 picks a free one, null runs none. Default config.imap.port. */
   imapPort?: number | null;
-  /** IMAP implicit-TLS port (993); 0 picks a free one, null runs none. Default config.imap.tlsPort. */
+  /** IMAP over implicit TLS (993); 0 picks a free one, null runs none. Default config.imap.tlsPort. */
   imapsPort?: number | null;
+  /** POP3 with STLS; 0 picks a free port, null runs none. Default config.pop3.port. */
+  pop3Port?: number | null;
+  /** POP3 over implicit TLS; 0 picks a free port, null runs none. Default config.pop3.tlsPort. */
+  pop3TlsPort?: number | null;
 };
 
 export type Gateway = {
@@ -43,6 +48,9 @@ export type Gateway = {
   /** Null when no IMAP server runs. */
   imapPort: number | null;
   imapsPort: number | null;
+  /** Null when that POP3 listener does not run. */
+  pop3Port: number | null;
+  pop3TlsPort: number | null;
   /** Deliveries being stored right now. */
   inFlight(): number;
   /**
@@ -127,42 +135,25 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       : null;
   if (submission) log(`gateway: submission listening on ${host}:${submissionPort}`);
   if (relay) log(`gateway: relay worker ${relay.owner} started`);
+  const pop3 = await startPop3({ options, config, tls, host, log, track });
 
-  const imapOptions = {
-    hostname: config.hostname,
-    tls,
-    allowInsecureAuth: config.allowInsecureAuth,
-    maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
-    log,
-  };
-  const imapServers: { close(): Promise<void> }[] = [];
-  const startImap = async (wanted: number | null, implicitTls: boolean) => {
-    if (wanted === null) return null;
-    const imap = createImapServer({ ...imapOptions, implicitTls });
-    const bound = await listenImap(imap, wanted, host);
-    imapServers.push(imap);
-    log(`gateway: imap${implicitTls ? "s" : ""} listening on ${host}:${bound}`);
-    return bound;
-  };
-  const imapPort = await startImap(
-    options.imapPort === undefined ? config.imap.port : options.imapPort,
-    false,
-  );
-  const imapsPort = await startImap(
-    options.imapsPort === undefined ? config.imap.tlsPort : options.imapsPort,
-    true,
-  );
+  const imap = await startImap({ options, config, tls, host, log });
 
   return {
     smtpPort: port,
     submissionPort,
-    imapPort,
-    imapsPort,
+    imapPort: imap.port,
+    imapsPort: imap.tlsPort,
+    pop3Port: pop3.port,
+    pop3TlsPort: pop3.tlsPort,
     inFlight: () => inFlight.size,
     async close() {
       const servers = submission ? [server, submission] : [server];
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      closed.push(pop3.close(), imap.close());
       await Promise.allSettled([...inFlight]);
+      // Auto-replies to what those deliveries stored (lib/delivery/vacation.ts).
+      await vacationRepliesSettled();
       for (const s of servers) {
         for (const connection of s.connections) {
           connection.send(421, "4.3.2 Service shutting down, try again later");
@@ -170,7 +161,6 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         }
       }
       await Promise.all(closed);
-      await Promise.all(imapServers.map((s) => s.close()));
       await relay?.stop();
     },
   };

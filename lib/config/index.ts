@@ -28,9 +28,11 @@ const envSchema = z.object({
   SMTP_PORT: port.default(2525),
   SUBMISSION_PORT: port.default(2587),
   POP3_PORT: port.default(2110),
+  // POP3 over implicit TLS (RFC 8314; 995 in production).
+  POP3S_PORT: port.default(2995),
   IMAP_PORT: port.default(2143),
-  // IMAP with implicit TLS (RFC 8314, 993 in docker-compose); unset: none.
-  IMAPS_PORT: port.optional(),
+  // IMAP over implicit TLS (RFC 8314; 993 in production).
+  IMAPS_PORT: port.default(2993),
   LISTEN_HOST: z.string().default("0.0.0.0"),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
@@ -99,8 +101,8 @@ export type Config = {
   dataDir: string;
   web: { port: number; host: string; publicUrl: string };
   smtp: { port: number; submissionPort: number; listenHost: string };
-  pop3: { port: number };
-  imap: { port: number; tlsPort: number | null };
+  pop3: { port: number; tlsPort: number };
+  imap: { port: number; tlsPort: number };
   tls: { certFile: string | undefined; keyFile: string | undefined };
   dns: { servers: string[] | undefined };
   defaultQuotaBytes: bigint;
@@ -142,8 +144,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.WEB_PORT}`,
     },
     smtp: { port: e.SMTP_PORT, submissionPort: e.SUBMISSION_PORT, listenHost: e.LISTEN_HOST },
-    pop3: { port: e.POP3_PORT },
-    imap: { port: e.IMAP_PORT, tlsPort: e.IMAPS_PORT ?? null },
+    pop3: { port: e.POP3_PORT, tlsPort: e.POP3S_PORT },
+    imap: { port: e.IMAP_PORT, tlsPort: e.IMAPS_PORT },
     tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE },
     dns: {
       servers: e.DNS_SERVERS?.split(",")

@@ -25,6 +25,7 @@ import {
 import { authenticateMessage } from "./authenticate-message.ts";
 import type { AcceptedRecipient, ListInfo } from "./resolve-recipient.ts";
 import type { SpooledMessage } from "./spool.ts";
+import { startVacationReplies } from "./vacation.ts";
 import { formatReceived, returnPathField, type ReceivedInfo } from "./trace-headers.ts";
 
 export type DeliveryRejection =
@@ -144,6 +145,8 @@ async function deliverNow(
   const sources = planSources(envelope, message, trace, parsed.message);
   try {
     const copies = await storeDelivery({ sources, receivedAt: now });
+    // RFC 3834 auto-replies, started after the commit and not awaited.
+    startVacationReplies({ ...envelope, copies, fields, parsed: parsed.message, now });
     return {
       copies,
       queued: sources.reduce((n, s) => n + s.outbound.length, 0),

@@ -32,6 +32,8 @@ export async function startTestGateway(options: GatewayOptions = {}): Promise<Te
     submissionPort: 0,
     imapPort: null,
     imapsPort: null,
+    pop3Port: null,
+    pop3TlsPort: null,
     listenHost: "127.0.0.1",
     resolver: createStaticResolver({}),
     tls: createSelfSignedCertificate(MX_HOSTNAME),

@@ -35,7 +35,10 @@ const env: NodeJS.ProcessEnv = {
   WEB_HOST: "127.0.0.1",
   SMTP_PORT: String(smtpPort),
   SUBMISSION_PORT: String(submissionPort),
-  IMAP_PORT: String(await getFreePort()),
+  POP3_PORT: "0",
+  POP3S_PORT: "0",
+  IMAP_PORT: "0",
+  IMAPS_PORT: "0",
   LISTEN_HOST: "127.0.0.1",
   MAIL_DOMAIN: "start.test",
 };
