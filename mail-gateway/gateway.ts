@@ -12,6 +12,7 @@ import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
 import { MessageSizeLimit } from "./message-size-limit.ts";
 import type { SMTPServer } from "smtp-server";
+import { startImap } from "./imap/start.ts";
 import { startPop3 } from "./pop3/start.ts";
 
 export type GatewayOptions = {
@@ -31,6 +32,10 @@ export type GatewayOptions = {
   /** Port of the submission server; 0 picks a free one, null runs none. Default config.smtp.submissionPort. */
   submissionPort?: number | null;
   log?: (line: string) => void;
+  /** IMAP (STARTTLS) port; 0 picks a free one, null runs none. Default config.imap.port. */
+  imapPort?: number | null;
+  /** IMAP over implicit TLS (993); 0 picks a free one, null runs none. Default config.imap.tlsPort. */
+  imapsPort?: number | null;
   /** POP3 with STLS; 0 picks a free port, null runs none. Default config.pop3.port. */
   pop3Port?: number | null;
   /** POP3 over implicit TLS; 0 picks a free port, null runs none. Default config.pop3.tlsPort. */
@@ -41,6 +46,9 @@ export type Gateway = {
   smtpPort: number;
   /** Null when no submission server runs. */
   submissionPort: number | null;
+  /** Null when no IMAP server runs. */
+  imapPort: number | null;
+  imapsPort: number | null;
   /** Null when that POP3 listener does not run. */
   pop3Port: number | null;
   pop3TlsPort: number | null;
@@ -137,16 +145,20 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   if (relay) log(`gateway: relay worker ${relay.owner} started`);
   const pop3 = await startPop3({ options, config, tls, host, log, track });
 
+  const imap = await startImap({ options, config, tls, host, log });
+
   return {
     smtpPort: port,
     submissionPort,
+    imapPort: imap.port,
+    imapsPort: imap.tlsPort,
     pop3Port: pop3.port,
     pop3TlsPort: pop3.tlsPort,
     inFlight: () => inFlight.size,
     async close() {
       const servers = submission ? [server, submission] : [server];
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-      closed.push(pop3.close());
+      closed.push(pop3.close(), imap.close());
       await Promise.allSettled([...inFlight]);
       // Auto-replies to what those deliveries stored (lib/delivery/vacation.ts).
       await vacationRepliesSettled();

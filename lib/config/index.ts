@@ -31,6 +31,8 @@ const envSchema = z.object({
   // POP3 over implicit TLS (RFC 8314; 995 in production).
   POP3S_PORT: port.default(2995),
   IMAP_PORT: port.default(2143),
+  // IMAP over implicit TLS (RFC 8314; 993 in production).
+  IMAPS_PORT: port.default(2993),
   LISTEN_HOST: z.string().default("0.0.0.0"),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
@@ -105,7 +107,7 @@ export type Config = {
   web: { port: number; host: string; publicUrl: string };
   smtp: { port: number; submissionPort: number; listenHost: string };
   pop3: { port: number; tlsPort: number };
-  imap: { port: number };
+  imap: { port: number; tlsPort: number };
   tls: { certFile: string | undefined; keyFile: string | undefined };
   dns: { servers: string[] | undefined };
   defaultQuotaBytes: bigint;
@@ -150,7 +152,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     smtp: { port: e.SMTP_PORT, submissionPort: e.SUBMISSION_PORT, listenHost: e.LISTEN_HOST },
     pop3: { port: e.POP3_PORT, tlsPort: e.POP3S_PORT },
-    imap: { port: e.IMAP_PORT },
+    imap: { port: e.IMAP_PORT, tlsPort: e.IMAPS_PORT },
     tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE },
     dns: {
       servers: e.DNS_SERVERS?.split(",")

@@ -6,7 +6,7 @@
 // clients must re-read rather than trust their state).
 import pg from "pg";
 import { databaseUrl } from "../db.ts";
-import { MAIL_CHANGES_CHANNEL } from "../store/changes.ts";
+import { MAIL_CHANGES_CHANNEL, parseMailChange } from "../store/changes.ts";
 
 export type LiveChange = {
   accountId: string;
@@ -23,18 +23,8 @@ const MAX_BACKOFF_MS = 10_000;
 
 /** Parses any lib/store notification; null for payloads that are not ours. */
 export function parseLiveChange(payload: string | undefined): LiveChange | null {
-  if (!payload) return null;
-  try {
-    const value = JSON.parse(payload) as Record<string, unknown>;
-    if (typeof value.accountId !== "string" || typeof value.kind !== "string") return null;
-    return {
-      accountId: value.accountId,
-      mailboxId: typeof value.mailboxId === "string" ? value.mailboxId : null,
-      kind: value.kind,
-    };
-  } catch {
-    return null;
-  }
+  const change = parseMailChange(payload);
+  return change && { accountId: change.accountId, mailboxId: change.mailboxId, kind: change.kind };
 }
 
 class ChangeHub {

@@ -13,8 +13,12 @@ import { groupByMailbox, lockMessages, type LockedMessage } from "./lock-message
 import { moveLockedMessages, specialMailboxId } from "./move-messages.ts";
 import { notifyMailboxChanges } from "./notify-change.ts";
 
-/** Deletes already locked rows for good, in the caller's transaction. */
-async function deleteLocked(tx: Tx, accountId: string, rows: LockedMessage[]): Promise<number> {
+/** Deletes already locked rows for good, in the caller's transaction (IMAP EXPUNGE too). */
+export async function deleteLocked(
+  tx: Tx,
+  accountId: string,
+  rows: LockedMessage[],
+): Promise<number> {
   if (rows.length === 0) return 0;
   const bytes = rows.reduce((n, r) => n + r.size, 0);
   // Lock order: Account before Mailbox rows (lock-messages.ts).

@@ -47,11 +47,23 @@ export type NewSource = {
   accountIds: string[];
   /** Copies filed, already read, in another special folder: the sender's Sent copy. */
   filedCopies?: { accountId: string; folder: FiledFolder }[];
+  /** Copies into a given folder with given flags: IMAP APPEND (append-message.ts). */
+  folderCopies?: { accountId: string; mailboxId: string; flags: MessageFlags }[];
   /** External recipients queued for the outbound relay. */
   outbound: { recipient: string; mailFrom: string }[];
 };
 
 export type FiledFolder = "SENT" | "DRAFTS";
+
+/** The IMAP system flags (RFC 3501 §2.3.2) and keywords of a stored copy. */
+export type MessageFlags = {
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  draft: boolean;
+  deleted: boolean;
+  keywords: string[];
+};
 
 export type Delivery = {
   /** Usually one; more when some recipients get different bytes (list copies carry List-* headers). */
@@ -70,7 +82,8 @@ export type StoredCopy = {
   mailboxId: string;
   messageId: string;
   uid: number;
-  folder: "INBOX" | FiledFolder;
+  /** Null for a folderCopies copy. */
+  folder: "INBOX" | FiledFolder | null;
 };
 
 export class OverQuotaError extends UserError {
@@ -217,13 +230,29 @@ async function writeDeliveries(
         p,
         source: sources[j]![i]!,
       })),
+      ...(p.source.folderCopies ?? []).map((c) => ({
+        j,
+        accountId: c.accountId,
+        folder: null,
+        target: c,
+        p,
+        source: sources[j]![i]!,
+      })),
     ]),
   );
   work.sort((a, b) => a.accountId.localeCompare(b.accountId));
   const copies: StoredCopy[][] = jobs.map(() => []);
   for (const w of work) {
     copies[w.j]!.push(
-      await insertCopy(tx, w.accountId, w.folder, w.source, w.p, jobs[w.j]!.delivery),
+      await insertCopy(
+        tx,
+        w.accountId,
+        w.folder,
+        w.source,
+        w.p,
+        jobs[w.j]!.delivery,
+        "target" in w ? w.target : undefined,
+      ),
     );
   }
 
@@ -390,6 +419,7 @@ async function insertCopy(
   source: InsertedSource,
   p: Prepared,
   delivery: Delivery,
+  target?: { mailboxId: string; flags: MessageFlags },
 ): Promise<StoredCopy> {
   const sha256 = source.sha256;
   const m = p.source.parsed;
@@ -408,7 +438,15 @@ async function insertCopy(
   const subjectCutoff = new Date(delivery.receivedAt.getTime() - SUBJECT_THREAD_WINDOW_MS);
   const enforceQuota = delivery.enforceQuota ?? true;
   // The sender's own copies (Sent) are read already; deliveries are new mail.
-  const seen = folder !== "INBOX";
+  const flags: MessageFlags = target?.flags ?? {
+    seen: folder !== "INBOX",
+    flagged: false,
+    answered: false,
+    draft: false,
+    deleted: false,
+    keywords: [],
+  };
+  const seen = flags.seen;
   const from = m.from;
   const list = (addresses: ParsedMessage["to"]) =>
     JSON.stringify(addresses.map((a) => ({ name: clean(a.name), address: clean(a.address) })));
@@ -441,14 +479,18 @@ async function insertCopy(
         "messageCount" = "messageCount" + 1,
         "unreadCount" = "unreadCount" + ${seen ? 0 : 1}::int,
         "totalBytes" = "totalBytes" + ${p.size}::int8
-      WHERE "accountId" = ${accountId}::uuid AND "specialUse" = ${folder}::"SpecialUse" AND EXISTS (SELECT 1 FROM account)
+      WHERE "accountId" = ${accountId}::uuid
+        AND ("specialUse" = ${folder}::"SpecialUse" OR "id" = ${target?.mailboxId ?? null}::uuid)
+        AND EXISTS (SELECT 1 FROM account)
       RETURNING "id", "uidNext" - 1 AS uid, "highestModseq" AS modseq
     ), inserted AS (
       INSERT INTO "Message" (
         "accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen",
+        "flagged", "answered", "draft", "deleted", "keywords",
         "receivedAt", "sentAt", "size", "fromAddress", "fromName", "toList", "ccList",
         "subject", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "searchVector")
       SELECT ${accountId}::uuid, ${messageId}::uuid, mailbox.id, mailbox.uid, mailbox.modseq, ${sha256}, thread.id, ${seen},
+        ${flags.flagged}, ${flags.answered}, ${flags.draft}, ${flags.deleted}, ${flags.keywords}::text[],
         ${delivery.receivedAt}, ${m.date}, ${p.size}::int, ${clean(from?.address ?? "")}, ${clean(from?.name ?? "")},
         ${list(m.to)}::jsonb, ${list(m.cc)}::jsonb, ${subject},
         ${m.messageId === null ? null : clean(m.messageId).slice(0, MAX_INDEXED_CHARS)}, ${inReplyTo},

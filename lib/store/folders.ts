@@ -176,7 +176,7 @@ export async function deleteFolder(accountId: string, mailboxId: string): Promis
         AND ("id" = ${folder.id}::uuid OR left("name", ${prefix.length}::int) = ${prefix})`;
     const folderIds = folders.map((f) => f.id);
     const rows = await tx.$queryRaw<LockedMessage[]>`
-      SELECT "id"::text AS "id", "mailboxId"::text AS "mailboxId", "seen", "flagged", "size", "receivedAt"
+      SELECT "id"::text AS "id", "mailboxId"::text AS "mailboxId", "uid", "seen", "flagged", "size", "receivedAt"
       FROM "Message" WHERE "accountId" = ${accountId}::uuid AND "mailboxId" = ANY(${folderIds}::uuid[])
       ORDER BY "id" FOR UPDATE`;
     const trash = await specialMailboxId(tx, accountId, "TRASH");

@@ -11,6 +11,7 @@ import { isUuid } from "./list-messages.ts";
 export type LockedMessage = {
   id: string;
   mailboxId: string;
+  uid: number;
   seen: boolean;
   flagged: boolean;
   size: number;
@@ -36,10 +37,31 @@ export async function lockMessages(
     valid.length === 0
       ? []
       : await tx.$queryRaw<LockedMessage[]>`
-          SELECT "id"::text AS "id", "mailboxId"::text AS "mailboxId", "seen", "flagged", "size", "receivedAt"
+          SELECT "id"::text AS "id", "mailboxId"::text AS "mailboxId", "uid", "seen", "flagged", "size", "receivedAt"
           FROM "Message" WHERE "accountId" = ${accountId}::uuid AND "id" = ANY(${valid}::uuid[])
           ORDER BY "id" FOR UPDATE`;
   if (rows.length === 0) throw new UserError("not_found", "No such message.");
+  return rows.map((r) => ({ ...r, size: Number(r.size) }));
+}
+
+/**
+ * Locks the messages of one of the account's folders by uid (IMAP's handle),
+ * optionally only those marked \Deleted. An empty result is not an error:
+ * IMAP commands on uids that are gone do nothing (RFC 3501 §6.4.8).
+ */
+export async function lockMessagesByUid(
+  tx: Tx,
+  accountId: string,
+  mailboxId: string,
+  uids: number[] | null,
+  onlyDeleted = false,
+): Promise<LockedMessage[]> {
+  if (!isUuid(mailboxId) || (uids !== null && uids.length === 0)) return [];
+  const rows = await tx.$queryRaw<LockedMessage[]>`
+    SELECT "id"::text AS "id", "mailboxId"::text AS "mailboxId", "uid", "seen", "flagged", "size", "receivedAt"
+    FROM "Message" WHERE "accountId" = ${accountId}::uuid AND "mailboxId" = ${mailboxId}::uuid
+      AND (${uids}::int[] IS NULL OR "uid" = ANY(${uids}::int[])) AND (NOT ${onlyDeleted} OR "deleted")
+    ORDER BY "id" FOR UPDATE`;
   return rows.map((r) => ({ ...r, size: Number(r.size) }));
 }
 

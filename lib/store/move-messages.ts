@@ -32,16 +32,34 @@ export async function moveLockedMessages(
   rows: LockedMessage[],
   targetId: string,
 ): Promise<number> {
-  // Order of arrival, so uids in the target follow the messages' dates.
+  return (await moveLockedWithUids(tx, accountId, rows, targetId, "arrival")).length;
+}
+
+/**
+ * moveLockedMessages, returning each moved message's old and new uid.
+ * `order`: new uids follow the messages' arrival ("arrival", the webmail) or
+ * their old uids ("uid", IMAP MOVE: RFC 6851 COPYUID pairs stay ascending).
+ */
+export async function moveLockedWithUids(
+  tx: Tx,
+  accountId: string,
+  rows: LockedMessage[],
+  targetId: string,
+  order: "arrival" | "uid",
+): Promise<{ id: string; fromUid: number; uid: number }[]> {
   const moving = rows
     .filter((r) => r.mailboxId !== targetId)
-    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : 1));
+    .sort((a, b) =>
+      order === "uid"
+        ? a.uid - b.uid
+        : a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : 1),
+    );
   if (moving.length === 0) {
     // Still insist the target is the account's: a foreign target is a 404, not a no-op.
     const [exists] = await tx.$queryRaw<{ id: string }[]>`
       SELECT "id"::text AS "id" FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid`;
     if (!exists) throw new UserError("not_found", "No such folder.");
-    return 0;
+    return [];
   }
   const sources = groupByMailbox(moving);
   const mailboxIds = [...sources.map(([id]) => id), targetId].sort();
@@ -90,7 +108,7 @@ export async function moveLockedMessages(
     "removed",
   );
   await notifyMailboxChanges(tx, accountId, [targetId], "added");
-  return moving.length;
+  return moving.map((r, i) => ({ id: r.id, fromUid: r.uid, uid: uids[i]! }));
 }
 
 /**

@@ -41,6 +41,8 @@ export async function spawnGateway(options: {
       // Free ports, so parallel test files never collide on POP3's defaults.
       POP3_PORT: "0",
       POP3S_PORT: "0",
+      IMAP_PORT: "0",
+      IMAPS_PORT: "0",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -37,6 +37,8 @@ const env: NodeJS.ProcessEnv = {
   SUBMISSION_PORT: String(submissionPort),
   POP3_PORT: "0",
   POP3S_PORT: "0",
+  IMAP_PORT: "0",
+  IMAPS_PORT: "0",
   LISTEN_HOST: "127.0.0.1",
   MAIL_DOMAIN: "start.test",
 };

@@ -1,0 +1,160 @@
+// IMAP SEARCH (RFC 3501 §6.4.4, RFC 7162 §3.1.5 MODSEQ) as SQL over one
+// folder of one account. The gateway parses the command and turns sequence
+// numbers into uids; this module owns what each key means. String keys are
+// case-insensitive substring matches, as RFC 3501 asks: FROM/TO/CC/SUBJECT
+// on the stored list fields, BODY on the stored body text, HEADER on the raw
+// header block (ASCII matching), TEXT on header block and body together.
+import { query, sql, type Sql } from "../db/sql.ts";
+
+export type UidRange = [number, number];
+
+export type ImapSearchKey =
+  | { op: "all" }
+  | { op: "none" }
+  | { op: "flag"; flag: "seen" | "flagged" | "answered" | "deleted" | "draft"; set: boolean }
+  | { op: "keyword"; keyword: string; set: boolean }
+  | { op: "address"; field: "from" | "to" | "cc" | "bcc"; value: string }
+  | { op: "subject"; value: string }
+  | { op: "header"; field: string; value: string }
+  | { op: "body"; value: string }
+  | { op: "text"; value: string }
+  | { op: "date"; field: "internal" | "sent"; cmp: "before" | "on" | "since"; day: string }
+  | { op: "size"; cmp: "larger" | "smaller"; bytes: number }
+  | { op: "uids"; ranges: UidRange[] }
+  | { op: "modseq"; modseq: bigint }
+  | { op: "not"; key: ImapSearchKey }
+  | { op: "or"; left: ImapSearchKey; right: ImapSearchKey }
+  | { op: "and"; keys: ImapSearchKey[] };
+
+/** LIKE pattern for a substring, with LIKE's own metacharacters escaped. */
+function contains(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function regexEscape(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+// The header block as text: encode(…, 'escape') keeps ASCII as is and turns
+// other octets into \nnn, so it is valid text whatever the message holds.
+const HEADER_TEXT = sql`encode(substring(s."raw" from 1 for GREATEST(position('\\x0d0a0d0a'::bytea in s."raw"), 1)), 'escape')`;
+
+/** SQL condition over "Message" m (and "MessageSource" s when needsSource). */
+export function imapSearchCondition(key: ImapSearchKey): Sql {
+  switch (key.op) {
+    case "all":
+      return sql`TRUE`;
+    case "none":
+      return sql`FALSE`;
+    case "flag": {
+      const column = {
+        seen: sql`m."seen"`,
+        flagged: sql`m."flagged"`,
+        answered: sql`m."answered"`,
+        deleted: sql`m."deleted"`,
+        draft: sql`m."draft"`,
+      }[key.flag];
+      return key.set ? sql`${column}` : sql`NOT ${column}`;
+    }
+    case "keyword":
+      return key.set
+        ? sql`(${key.keyword} = ANY(m."keywords"))`
+        : sql`NOT (${key.keyword} = ANY(m."keywords"))`;
+    case "address":
+      if (key.field === "from")
+        return sql`(m."fromAddress" ILIKE ${contains(key.value)} OR m."fromName" ILIKE ${contains(key.value)})`;
+      if (key.field === "to") return sql`(m."toList"::text ILIKE ${contains(key.value)})`;
+      if (key.field === "cc") return sql`(m."ccList"::text ILIKE ${contains(key.value)})`;
+      return headerMatch("bcc", key.value);
+    case "subject":
+      return sql`(m."subject" ILIKE ${contains(key.value)})`;
+    case "header":
+      return headerMatch(key.field, key.value);
+    case "body":
+      return sql`(s."textBody" ILIKE ${contains(key.value)})`;
+    case "text":
+      return sql`(s."textBody" ILIKE ${contains(key.value)} OR ${HEADER_TEXT} ILIKE ${contains(key.value)})`;
+    case "date": {
+      // RFC 3501: dates compare without time and timezone; we take UTC days.
+      const column =
+        key.field === "internal" ? sql`m."receivedAt"` : sql`COALESCE(m."sentAt", m."receivedAt")`;
+      const day = sql`(${column} AT TIME ZONE 'UTC')::date`;
+      if (key.cmp === "before") return sql`(${day} < ${key.day}::date)`;
+      if (key.cmp === "on") return sql`(${day} = ${key.day}::date)`;
+      return sql`(${day} >= ${key.day}::date)`;
+    }
+    case "size":
+      return key.cmp === "larger"
+        ? sql`(m."size" > ${key.bytes}::int8)`
+        : sql`(m."size" < ${key.bytes}::int8)`;
+    case "uids": {
+      if (key.ranges.length === 0) return sql`FALSE`;
+      const lows = key.ranges.map(([a]) => a);
+      const highs = key.ranges.map(([, b]) => b);
+      return sql`EXISTS (SELECT 1 FROM unnest(${lows}::int8[], ${highs}::int8[]) AS r(lo, hi) WHERE m."uid" BETWEEN r.lo AND r.hi)`;
+    }
+    case "modseq":
+      return sql`(m."modseq" >= ${key.modseq.toString()}::int8)`;
+    case "not":
+      return sql`NOT (${imapSearchCondition(key.key)})`;
+    case "or":
+      return sql`((${imapSearchCondition(key.left)}) OR (${imapSearchCondition(key.right)}))`;
+    case "and": {
+      if (key.keys.length === 0) return sql`TRUE`;
+      return key.keys
+        .slice(1)
+        .reduce<Sql>(
+          (acc, k) => sql`${acc} AND (${imapSearchCondition(k)})`,
+          sql`(${imapSearchCondition(key.keys[0]!)})`,
+        );
+    }
+  }
+}
+
+function headerMatch(field: string, value: string): Sql {
+  // RFC 3501: HEADER with an empty string matches every message with the field.
+  const pattern = `(^|\\n)${regexEscape(field)}:([^\\n]|\\n[ \\t])*${regexEscape(value)}`;
+  return sql`(${HEADER_TEXT} ~* ${pattern})`;
+}
+
+/** Whether a key reads MessageSource (body, header or text keys). */
+export function needsSource(key: ImapSearchKey): boolean {
+  switch (key.op) {
+    case "body":
+    case "text":
+    case "header":
+      return true;
+    case "address":
+      return key.field === "bcc";
+    case "not":
+      return needsSource(key.key);
+    case "or":
+      return needsSource(key.left) || needsSource(key.right);
+    case "and":
+      return key.keys.some(needsSource);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Uids of the account's messages in one folder that match `key`, up to
+ * `maxUid` (messages the session has not been told of yet do not count).
+ */
+export async function searchMailboxUids(
+  accountId: string,
+  mailboxId: string,
+  key: ImapSearchKey,
+  maxUid: number,
+): Promise<number[]> {
+  const join = needsSource(key)
+    ? sql`JOIN "MessageSource" s ON s."sha256" = m."sourceSha256"`
+    : sql``;
+  const rows = await query<{ uid: number }>(
+    sql`SELECT m."uid" FROM "Message" m ${join}
+      WHERE m."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid
+        AND m."uid" <= ${maxUid}::int8 AND (${imapSearchCondition(key)})
+      ORDER BY m."uid"`,
+  );
+  return rows.map((r) => Number(r.uid));
+}

@@ -1,0 +1,95 @@
+// IMAP COPY and MOVE by uid (RFC 3501 §6.4.7, RFC 6851, RFC 4315 COPYUID).
+// A copy is a new Message row on the same stored source (the bytes are kept
+// once), with the original's flags, charged to the quota like a delivery;
+// a move is the webmail's move (move-messages.ts), ordered by uid.
+import { db } from "../db.ts";
+import { UserError } from "../errors.ts";
+import { OverQuotaError } from "./deliver.ts";
+import { newUuidV7 } from "./ids.ts";
+import { isUuid } from "./list-messages.ts";
+import { lockMessagesByUid, MAX_MESSAGES_PER_CHANGE } from "./lock-messages.ts";
+import { moveLockedWithUids } from "./move-messages.ts";
+import { notifyMailboxChanges } from "./notify-change.ts";
+
+/** Old and new uid of each message copied or moved, ascending by old uid. */
+export type UidMapping = [fromUid: number, toUid: number][];
+
+function checkBatch(uids: number[], targetId: string): void {
+  if (!isUuid(targetId)) throw new UserError("not_found", "No such folder.");
+  if (uids.length > MAX_MESSAGES_PER_CHANGE * 100)
+    throw new UserError("invalid_input", "Too many messages at once.");
+}
+
+/** Copies the folder's messages among `uids` into another folder of the account. */
+export async function copyMessagesByUid(
+  accountId: string,
+  mailboxId: string,
+  uids: number[],
+  targetId: string,
+): Promise<UidMapping> {
+  checkBatch(uids, targetId);
+  return db.$transaction(async (tx) => {
+    const rows = (await lockMessagesByUid(tx, accountId, mailboxId, uids)).sort(
+      (a, b) => a.uid - b.uid,
+    );
+    const [target] = await tx.$queryRaw<{ id: string }[]>`
+      SELECT "id"::text AS "id" FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid`;
+    if (!target) throw new UserError("not_found", "No such folder.");
+    if (rows.length === 0) return [];
+    const bytes = rows.reduce((n, r) => n + r.size, 0);
+    const unread = rows.filter((r) => !r.seen).length;
+    // Lock order: Account, then the Mailbox row (lock-messages.ts).
+    const charged = await tx.$queryRaw<{ id: string }[]>`
+      UPDATE "Account" SET "usedBytes" = "usedBytes" + ${bytes}::int8
+      WHERE "id" = ${accountId}::uuid AND "usedBytes" + ${bytes}::int8 <= "quotaBytes"
+      RETURNING "id"::text AS "id"`;
+    if (charged.length === 0) throw new OverQuotaError(accountId);
+    const [box] = await tx.$queryRaw<{ firstUid: number; modseq: bigint }[]>`
+      UPDATE "Mailbox" SET
+        "uidNext" = "uidNext" + ${rows.length}::int,
+        "highestModseq" = "highestModseq" + 1,
+        "messageCount" = "messageCount" + ${rows.length}::int,
+        "unreadCount" = "unreadCount" + ${unread}::int,
+        "totalBytes" = "totalBytes" + ${bytes}::int8
+      WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid
+      RETURNING "uidNext" - ${rows.length}::int AS "firstUid", "highestModseq" AS modseq`;
+    const firstUid = Number(box!.firstUid);
+    const newIds = rows.map(() => newUuidV7());
+    const newUids = rows.map((_, i) => firstUid + i);
+    await tx.$executeRaw`
+      INSERT INTO "Message" (
+        "accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen", "flagged",
+        "answered", "draft", "deleted", "keywords", "receivedAt", "sentAt", "size", "fromAddress", "fromName",
+        "toList", "ccList", "subject", "messageIdHeader", "inReplyTo", "references", "snippet",
+        "hasAttachments", "searchVector")
+      SELECT m."accountId", v.new_id, ${targetId}::uuid, v.uid, ${box!.modseq}::int8, m."sourceSha256", m."threadId",
+        m."seen", m."flagged", m."answered", m."draft", m."deleted", m."keywords", m."receivedAt", m."sentAt",
+        m."size", m."fromAddress", m."fromName", m."toList", m."ccList", m."subject", m."messageIdHeader",
+        m."inReplyTo", m."references", m."snippet", m."hasAttachments", m."searchVector"
+      FROM unnest(${rows.map((r) => r.id)}::uuid[], ${newIds}::uuid[], ${newUids}::int[]) AS v(old_id, new_id, uid)
+      JOIN "Message" m ON m."accountId" = ${accountId}::uuid AND m."id" = v.old_id`;
+    await notifyMailboxChanges(tx, accountId, [targetId], "added");
+    return rows.map((r, i): [number, number] => [r.uid, newUids[i]!]);
+  });
+}
+
+/** Moves the folder's messages among `uids` into another folder of the account. */
+export async function moveMessagesByUid(
+  accountId: string,
+  mailboxId: string,
+  uids: number[],
+  targetId: string,
+): Promise<UidMapping> {
+  checkBatch(uids, targetId);
+  return db.$transaction(async (tx) => {
+    const rows = await lockMessagesByUid(tx, accountId, mailboxId, uids);
+    if (rows.length === 0) {
+      const [target] = await tx.$queryRaw<{ id: string }[]>`
+        SELECT "id"::text AS "id" FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid`;
+      if (!target) throw new UserError("not_found", "No such folder.");
+      return [];
+    }
+    const moved = await moveLockedWithUids(tx, accountId, rows, targetId, "uid");
+    return moved.map((m): [number, number] => [m.fromUid, m.uid]);
+  });
+}

@@ -1,0 +1,182 @@
+// Reads for IMAP sessions (and any client that keeps its own view of a
+// folder): folders with their IMAP state, the uid list of a folder, what
+// changed since a mod-sequence, and message data by uid. Always scoped to one
+// account: another account's folder id is simply not found.
+import { query, sql } from "../db/sql.ts";
+import type { SpecialUse } from "../generated/prisma/enums.ts";
+import type { MessageFlags } from "./deliver.ts";
+import { isUuid } from "./list-messages.ts";
+
+export type MailboxState = {
+  id: string;
+  name: string;
+  specialUse: SpecialUse | null;
+  subscribed: boolean;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: bigint;
+  messageCount: number;
+  unreadCount: number;
+  totalBytes: bigint;
+};
+
+type MailboxRow = Omit<MailboxState, "highestModseq" | "totalBytes" | "uidNext" | "uidValidity"> & {
+  highestModseq: string;
+  totalBytes: string;
+  uidNext: number | string;
+  uidValidity: number | string;
+};
+
+const MAILBOX_COLUMNS = sql`"id"::text AS "id", "name", "specialUse"::text AS "specialUse", "subscribed",
+  "uidValidity", "uidNext", "highestModseq"::text AS "highestModseq", "messageCount", "unreadCount",
+  "totalBytes"::text AS "totalBytes"`;
+
+function toState(row: MailboxRow): MailboxState {
+  return {
+    ...row,
+    uidValidity: Number(row.uidValidity),
+    uidNext: Number(row.uidNext),
+    highestModseq: BigInt(row.highestModseq),
+    totalBytes: BigInt(row.totalBytes),
+  };
+}
+
+/** Every folder of the account with its IMAP state. */
+export async function listMailboxStates(accountId: string): Promise<MailboxState[]> {
+  const rows = await query<MailboxRow>(
+    sql`SELECT ${MAILBOX_COLUMNS} FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid ORDER BY "name"`,
+  );
+  return rows.map(toState);
+}
+
+/**
+ * The folder IMAP calls `name`: "INBOX" is the Inbox (RFC 3501 §5.1), other
+ * names match exactly, or else ignoring case (names are unique that way).
+ */
+export async function findMailboxByName(
+  accountId: string,
+  name: string,
+): Promise<MailboxState | null> {
+  const rows =
+    name === "INBOX"
+      ? await query<MailboxRow>(
+          sql`SELECT ${MAILBOX_COLUMNS} FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "specialUse" = 'INBOX'`,
+        )
+      : await query<MailboxRow>(
+          sql`SELECT ${MAILBOX_COLUMNS} FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid
+            AND lower("name") = lower(${name}) AND ("specialUse" IS NULL OR "specialUse" <> 'INBOX')
+            ORDER BY ("name" = ${name}) DESC LIMIT 1`,
+        );
+  return rows[0] ? toState(rows[0]) : null;
+}
+
+export type MessageFlagState = MessageFlags & { uid: number; modseq: bigint };
+
+type FlagRow = Omit<MessageFlagState, "modseq"> & { modseq: string };
+
+const FLAG_COLUMNS = sql`m."uid", m."seen", m."flagged", m."answered", m."draft", m."deleted", m."keywords",
+  m."modseq"::text AS "modseq"`;
+
+const toFlagState = (row: FlagRow): MessageFlagState => ({ ...row, modseq: BigInt(row.modseq) });
+
+export type MailboxView = {
+  /** Null when nothing changed since `since` (uids and changed are empty then). */
+  mailbox: MailboxState | null;
+  /** Every uid in the folder, ascending: position + 1 is the sequence number. */
+  uids: number[];
+  /** Messages whose flags or presence changed after `since` (all messages when since is null). */
+  changed: MessageFlagState[];
+  /** The first unseen message (SELECT's [UNSEEN n]); only read when since is null. */
+  firstUnseenUid: number | null;
+};
+
+/**
+ * The folder as one consistent snapshot (one statement sees one snapshot):
+ * its state, its uids and, when `since` is given, the messages changed after
+ * that mod-sequence. `mailbox` is null when nothing changed since `since`;
+ * the whole result is null when the folder is gone.
+ */
+export async function readMailboxView(
+  accountId: string,
+  mailboxId: string,
+  since: bigint | null,
+): Promise<MailboxView | null> {
+  if (!isUuid(mailboxId)) return null;
+  const sinceText = since === null ? null : since.toString();
+  const rows = await query<
+    MailboxRow & { uids: number[] | null; changed: FlagRow[] | null; firstUnseen: number | null }
+  >(
+    sql`SELECT ${MAILBOX_COLUMNS}, v."uids", v."changed", v."firstUnseen"
+      FROM "Mailbox" b
+      LEFT JOIN LATERAL (
+        SELECT
+          (SELECT COALESCE(array_agg(m."uid" ORDER BY m."uid"), '{}') FROM "Message" m
+            WHERE m."accountId" = b."accountId" AND m."mailboxId" = b."id") AS "uids",
+          (SELECT COALESCE(json_agg(json_build_object('uid', m."uid", 'seen', m."seen", 'flagged', m."flagged",
+              'answered', m."answered", 'draft', m."draft", 'deleted', m."deleted", 'keywords', m."keywords",
+              'modseq', m."modseq"::text) ORDER BY m."uid"), '[]') FROM "Message" m
+            WHERE ${sinceText}::int8 IS NOT NULL AND m."accountId" = b."accountId" AND m."mailboxId" = b."id"
+              AND m."modseq" > ${sinceText}::int8) AS "changed",
+          (SELECT min(m."uid") FROM "Message" m
+            WHERE ${sinceText}::int8 IS NULL AND m."accountId" = b."accountId" AND m."mailboxId" = b."id"
+              AND NOT m."seen") AS "firstUnseen"
+        WHERE ${sinceText}::int8 IS NULL OR b."highestModseq" > ${sinceText}::int8
+      ) v ON TRUE
+      WHERE b."accountId" = ${accountId}::uuid AND b."id" = ${mailboxId}::uuid`,
+    "imap-view",
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (row.uids === null) return { mailbox: null, uids: [], changed: [], firstUnseenUid: null };
+  return {
+    mailbox: toState(row),
+    uids: row.uids.map(Number),
+    changed: (row.changed ?? []).map(toFlagState),
+    firstUnseenUid: row.firstUnseen === null ? null : Number(row.firstUnseen),
+  };
+}
+
+export type MessageData = MessageFlagState & {
+  receivedAt: Date;
+  size: number;
+  /** The stored source (whole, or only its header block), when asked for. */
+  raw: Buffer | null;
+};
+
+type DataRow = FlagRow & { receivedAt: Date; size: number; raw: Buffer | null };
+
+/**
+ * Messages of the folder among `uids`, ascending. `source`: "none" reads
+ * only the message rows, "header" the header block of the source (ENVELOPE,
+ * header fields), "full" the source byte for byte.
+ */
+export async function readMessageData(
+  accountId: string,
+  mailboxId: string,
+  uids: number[],
+  source: "none" | "header" | "full",
+): Promise<MessageData[]> {
+  if (uids.length === 0 || !isUuid(mailboxId)) return [];
+  const raw =
+    source === "none"
+      ? sql`NULL::bytea`
+      : source === "full"
+        ? sql`s."raw"`
+        : sql`CASE WHEN position('\\x0d0a0d0a'::bytea in s."raw") = 0 THEN s."raw"
+            ELSE substring(s."raw" from 1 for position('\\x0d0a0d0a'::bytea in s."raw") + 3) END`;
+  const join =
+    source === "none" ? sql`` : sql`JOIN "MessageSource" s ON s."sha256" = m."sourceSha256"`;
+  const rows = await query<DataRow>(
+    sql`SELECT ${FLAG_COLUMNS}, m."receivedAt", m."size", ${raw} AS "raw"
+      FROM "Message" m ${join}
+      WHERE m."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid
+        AND m."uid" = ANY(${uids}::int[])
+      ORDER BY m."uid"`,
+  );
+  return rows.map((row) => ({
+    ...toFlagState(row),
+    receivedAt: row.receivedAt,
+    size: row.size,
+    raw: row.raw,
+  }));
+}

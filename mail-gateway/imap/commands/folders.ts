@@ -1,0 +1,229 @@
+// Folder commands (RFC 3501 §6.3): SELECT, EXAMINE, CREATE, DELETE, RENAME,
+// SUBSCRIBE, UNSUBSCRIBE, LIST (RFC 5258 LIST-EXTENDED, RFC 6154
+// SPECIAL-USE, RFC 5819 LIST-STATUS), LSUB, STATUS, APPEND (RFC 4315
+// APPENDUID). Folder rules (names, special folders, what DELETE does with
+// the messages) are lib/store's, the same as the webmail's.
+import { appendMessage } from "../../../lib/store/append-message.ts";
+import { createFolder, deleteFolder, renameFolder } from "../../../lib/store/folders.ts";
+import {
+  findMailboxByName,
+  listMailboxStates,
+  readMailboxView,
+  type MailboxState,
+} from "../../../lib/store/mailbox-snapshot.ts";
+import { setFolderSubscribed } from "../../../lib/store/subscribe-folder.ts";
+import { encodeMailboxName } from "../mutf7.ts";
+import type { Command, StatusItem } from "../parse.ts";
+import { CommandFailure, type CommandHandler, type ImapSession } from "../session.ts";
+import { atom, type ImapValue } from "../write.ts";
+import { parseFlags } from "./messages.ts";
+
+type Of<N extends Command["name"]> = Command & { name: N };
+
+const SPECIAL_USE_ATTRIBUTE: Record<string, string> = {
+  DRAFTS: "\\Drafts",
+  SENT: "\\Sent",
+  ARCHIVE: "\\Archive",
+  JUNK: "\\Junk",
+  TRASH: "\\Trash",
+};
+
+/** The name a folder has on the wire (before modified UTF-7). */
+function imapName(mailbox: MailboxState): string {
+  return mailbox.specialUse === "INBOX" ? "INBOX" : mailbox.name;
+}
+
+/** The name as a wire string: modified UTF-7 in latin1 form (pure ASCII). */
+function wireName(name: string): string {
+  return name === "INBOX" ? name : encodeMailboxName(name);
+}
+
+async function mailboxOrThrow(session: ImapSession, name: string): Promise<MailboxState> {
+  const mailbox = await findMailboxByName(session.account!.id, name);
+  if (!mailbox) throw new CommandFailure("NO", "NONEXISTENT", `No folder named ${name}`);
+  return mailbox;
+}
+
+const select: CommandHandler = async (session, command) => {
+  const c = command as Of<"SELECT" | "EXAMINE">;
+  // RFC 3501 §6.3.1: a failed SELECT leaves no folder selected.
+  session.deselect();
+  const mailbox = await mailboxOrThrow(session, c.mailbox);
+  if (c.condstore) session.condstore = true;
+  const view = await readMailboxView(session.account!.id, mailbox.id, null);
+  if (!view?.mailbox) throw new CommandFailure("NO", "NONEXISTENT", `No folder named ${c.mailbox}`);
+  const state = view.mailbox;
+  const readOnly = c.name === "EXAMINE";
+  session.untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
+  session.untagged(
+    `OK [PERMANENTFLAGS (${readOnly ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*"})] Flags permitted`,
+  );
+  session.untagged(`${view.uids.length} EXISTS`);
+  session.untagged("0 RECENT");
+  const unseen = view.firstUnseenUid;
+  session.select(state, readOnly, view.uids);
+  if (unseen !== null) {
+    const seq = session.seqOf(unseen);
+    if (seq > 0) session.untagged(`OK [UNSEEN ${seq}] First unseen`);
+  }
+  session.untagged(`OK [UIDVALIDITY ${state.uidValidity}] UIDs valid`);
+  session.untagged(`OK [UIDNEXT ${state.uidNext}] Predicted next UID`);
+  session.untagged(`OK [HIGHESTMODSEQ ${state.highestModseq}] Highest`);
+  return `[${readOnly ? "READ-ONLY" : "READ-WRITE"}] ${c.name} completed`;
+};
+
+const create: CommandHandler = async (session, command) => {
+  const c = command as Of<"CREATE">;
+  const name = c.mailbox.replace(/\/+$/, "");
+  if (name.toUpperCase() === "INBOX")
+    throw new CommandFailure("NO", "ALREADYEXISTS", "INBOX always exists");
+  if (await findMailboxByName(session.account!.id, name))
+    throw new CommandFailure("NO", "ALREADYEXISTS", `${name} exists already`);
+  // RFC 3501 §6.3.3: missing superior levels are created too.
+  const levels = name.split("/");
+  for (let i = 1; i < levels.length; i++) {
+    const parent = levels.slice(0, i).join("/");
+    if (parent.toUpperCase() === "INBOX") continue;
+    if (!(await findMailboxByName(session.account!.id, parent)))
+      await createFolder(session.account!.id, parent);
+  }
+  await createFolder(session.account!.id, name);
+};
+
+const remove: CommandHandler = async (session, command) => {
+  const c = command as Of<"DELETE">;
+  const mailbox = await mailboxOrThrow(session, c.mailbox);
+  if (mailbox.specialUse !== null)
+    throw new CommandFailure(
+      "NO",
+      "CANNOT",
+      `${imapName(mailbox)} is a standard folder and cannot be deleted`,
+    );
+  if (session.selected?.id === mailbox.id) session.deselect();
+  // The webmail's rule: the folder's messages go to Trash, not away.
+  await deleteFolder(session.account!.id, mailbox.id);
+};
+
+const rename: CommandHandler = async (session, command) => {
+  const c = command as Of<"RENAME">;
+  const mailbox = await mailboxOrThrow(session, c.mailbox);
+  if (mailbox.specialUse !== null)
+    throw new CommandFailure(
+      "NO",
+      "CANNOT",
+      `${imapName(mailbox)} is a standard folder and cannot be renamed`,
+    );
+  if (await findMailboxByName(session.account!.id, c.newName))
+    throw new CommandFailure("NO", "ALREADYEXISTS", `${c.newName} exists already`);
+  await renameFolder(session.account!.id, mailbox.id, c.newName.replace(/\/+$/, ""));
+};
+
+const subscribe: CommandHandler = async (session, command) => {
+  const c = command as Of<"SUBSCRIBE" | "UNSUBSCRIBE">;
+  const mailbox = await mailboxOrThrow(session, c.mailbox);
+  await setFolderSubscribed(session.account!.id, mailbox.id, c.name === "SUBSCRIBE");
+};
+
+/** RFC 3501 §6.3.8 pattern: "*" matches anything, "%" anything but the delimiter. */
+function patternRegex(pattern: string): RegExp {
+  const body = [...pattern]
+    .map((ch) =>
+      ch === "*" ? ".*" : ch === "%" ? "[^/]*" : ch.replace(/[.+?^${}()|[\]\\]/g, "\\$&"),
+    )
+    .join("");
+  return new RegExp(`^${body}$`, "s");
+}
+
+function matches(name: string, regex: RegExp): boolean {
+  // INBOX matches in any case.
+  return regex.test(name) || (name === "INBOX" && new RegExp(regex.source, "is").test(name));
+}
+
+const list: CommandHandler = async (session, command) => {
+  const c = command as Of<"LIST" | "LSUB">;
+  if (c.name === "LIST" && c.patterns.length === 1 && c.patterns[0] === "") {
+    // RFC 3501 §6.3.8: the delimiter and root.
+    session.untagged('LIST (\\Noselect) "/" ""');
+    return;
+  }
+  const mailboxes = await listMailboxStates(session.account!.id);
+  const byName = new Map(mailboxes.map((m) => [imapName(m), m]));
+  // Parents that are not folders themselves show as \Noselect (RFC 3501 §6.3.8).
+  const names = new Set(byName.keys());
+  for (const name of byName.keys()) {
+    const levels = name.split("/");
+    for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join("/"));
+  }
+  const regexes = c.patterns.map((p) => patternRegex(c.reference + p));
+  const sorted = [...names].sort((a, b) =>
+    a === "INBOX" ? -1 : b === "INBOX" ? 1 : a.localeCompare(b),
+  );
+  const lsub = c.name === "LSUB";
+  for (const name of sorted) {
+    if (!regexes.some((r) => matches(name, r))) continue;
+    const mailbox = byName.get(name);
+    const subscribed = mailbox?.subscribed ?? false;
+    if ((lsub || c.selectSubscribed) && !subscribed) continue;
+    const attributes: string[] = [];
+    if (!mailbox) attributes.push("\\Noselect");
+    const hasChildren = [...names].some((n) => n.startsWith(`${name}/`));
+    attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
+    if (mailbox?.specialUse && SPECIAL_USE_ATTRIBUTE[mailbox.specialUse])
+      attributes.push(SPECIAL_USE_ATTRIBUTE[mailbox.specialUse]!);
+    if (subscribed && (c.returnSubscribed || c.selectSubscribed)) attributes.push("\\Subscribed");
+    session.send(`* ${c.name}`, [attributes.map(atom), "/", wireName(name)]);
+    if (c.returnStatus && mailbox) sendStatus(session, mailbox, c.returnStatus);
+  }
+};
+
+function sendStatus(session: ImapSession, mailbox: MailboxState, items: StatusItem[]): void {
+  const values: ImapValue[] = [];
+  for (const item of items) {
+    values.push(atom(item));
+    if (item === "MESSAGES") values.push(mailbox.messageCount);
+    else if (item === "RECENT") values.push(0);
+    else if (item === "UIDNEXT") values.push(mailbox.uidNext);
+    else if (item === "UIDVALIDITY") values.push(mailbox.uidValidity);
+    else if (item === "UNSEEN") values.push(mailbox.unreadCount);
+    else if (item === "HIGHESTMODSEQ") values.push(mailbox.highestModseq);
+    else values.push(mailbox.totalBytes);
+  }
+  session.send("* STATUS", [wireName(imapName(mailbox)), values]);
+}
+
+const status: CommandHandler = async (session, command) => {
+  const c = command as Of<"STATUS">;
+  const mailbox = await mailboxOrThrow(session, c.mailbox);
+  sendStatus(session, mailbox, c.items);
+};
+
+const append: CommandHandler = async (session, command) => {
+  const c = command as Of<"APPEND">;
+  const mailbox = await findMailboxByName(session.account!.id, c.mailbox);
+  // RFC 3501 §6.3.11: TRYCREATE tells the client it may CREATE and retry.
+  if (!mailbox) throw new CommandFailure("NO", "TRYCREATE", `No folder named ${c.mailbox}`);
+  if (c.message.length === 0) throw new CommandFailure("NO", "CANNOT", "The message is empty");
+  const flags = parseFlags(c.flags);
+  const { uid } = await appendMessage(
+    session.account!.id,
+    mailbox.id,
+    Buffer.from(c.message),
+    { ...flags.system, keywords: flags.keywords },
+    c.date ?? new Date(),
+  );
+  return `[APPENDUID ${mailbox.uidValidity} ${uid}] APPEND completed`;
+};
+
+export const folderCommands: Record<string, CommandHandler> = {
+  SELECT: select,
+  EXAMINE: select,
+  CREATE: create,
+  DELETE: remove,
+  RENAME: rename,
+  SUBSCRIBE: subscribe,
+  UNSUBSCRIBE: subscribe,
+  LIST: list,
+  LSUB: list,
+  STATUS: status,
+  APPEND: append,
+};
