@@ -10,6 +10,7 @@ import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
+import { ScheduledSendWorker } from "./scheduled/worker.ts";
 import type { SMTPServer } from "smtp-server";
 
 export type GatewayOptions = {
@@ -81,6 +82,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           log,
         });
   relay?.start();
+  // Webmail sends after their undo window or at their scheduled time.
+  const scheduled =
+    options.relay === false
+      ? null
+      : new ScheduledSendWorker({ pollMs: config.relay.pollSeconds * 1000, log });
+  scheduled?.start();
 
   const server = createInboundServer({
     hostname: config.hostname,
@@ -135,6 +142,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         }
       }
       await Promise.all(closed);
+      await scheduled?.stop();
       await relay?.stop();
     },
   };

@@ -67,6 +67,8 @@ const envSchema = z.object({
   RELAY_REMOTE_PORT: port.default(25),
   SEND_LIMIT_MESSAGES_PER_HOUR: z.coerce.number().int().positive().default(100),
   SEND_LIMIT_RECIPIENTS_PER_DAY: z.coerce.number().int().positive().default(1000),
+  // Webmail: how long a sent message can still be taken back (undo send).
+  UNDO_SEND_SECONDS: z.coerce.number().int().min(0).max(120).default(10),
 });
 
 export type HostPort = { host: string; port: number };
@@ -118,6 +120,7 @@ export type Config = {
     pollSeconds: number;
   };
   sendLimits: { messagesPerHour: number; recipientsPerDay: number };
+  compose: { undoSendSeconds: number };
 };
 
 let cached: Config | undefined;
@@ -174,6 +177,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       messagesPerHour: e.SEND_LIMIT_MESSAGES_PER_HOUR,
       recipientsPerDay: e.SEND_LIMIT_RECIPIENTS_PER_DAY,
     },
+    compose: { undoSendSeconds: e.UNDO_SEND_SECONDS },
   };
 }
 
