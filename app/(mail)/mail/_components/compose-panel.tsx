@@ -458,6 +458,7 @@ export function ComposePanel({
           <input
             id="compose-send-at"
             type="datetime-local"
+            step={1}
             value={scheduleAt}
             onChange={(e) => setScheduleAt(e.target.value)}
           />

@@ -80,6 +80,7 @@ export function RecipientField({
             key={c.address}
             className={c.valid ? "chip" : "chip invalid"}
             data-testid="recipient-chip"
+            data-address={c.address}
             title={c.valid ? c.address : `${c.address} is not a valid address`}
           >
             {c.name ? `${c.name} <${c.address}>` : c.address}
