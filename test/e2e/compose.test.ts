@@ -144,7 +144,7 @@ test("compose rich text with two attachments; local recipient sees it live, the 
     [bob.address, "peer@remote.test"],
   );
   assert.match(parsed.messageId ?? "", /^<.+@mail\.test>$/);
-  assert.ok(parsed.date);
+  assert.ok(parsed.date, "parsed.date");
   assert.equal(parsed.headers.get("bcc"), undefined);
   assert.match(String(parsed.html), /<strong>important<\/strong>/);
   assert.match(String(parsed.html), /<li><p>first point<\/p><\/li>/);
@@ -157,8 +157,14 @@ test("compose rich text with two attachments; local recipient sees it live, the 
     ["plan.pdf", "application/pdf"],
     ["numbers.csv", "text/csv"],
   ]);
-  assert.ok(parsed.attachments[0]!.content.equals(PDF));
-  assert.ok(parsed.attachments[1]!.content.equals(CSV));
+  assert.ok(
+    parsed.attachments[0]!.content.equals(PDF),
+    "parsed.attachments[0]!.content.equals(PDF)",
+  );
+  assert.ok(
+    parsed.attachments[1]!.content.equals(CSV),
+    "parsed.attachments[1]!.content.equals(CSV)",
+  );
 
   // Sent shows per-recipient delivery status from the queue.
   await folderLink(page, "Sent").click();
@@ -231,7 +237,10 @@ test("reply, reply all and forward from the reading pane", async () => {
     forwarded.attachments.map((a) => a.filename),
     ["plan.pdf"],
   );
-  assert.ok(forwarded.attachments[0]!.content.equals(PDF));
+  assert.ok(
+    forwarded.attachments[0]!.content.equals(PDF),
+    "forwarded.attachments[0]!.content.equals(PDF)",
+  );
   await context.close();
 });
 

@@ -11,9 +11,10 @@ import { makeAccount } from "../../helpers/accounts.ts";
 import { deliverMail } from "../../helpers/mail.ts";
 
 await useTestDatabase();
-process.env.UNDO_SEND_SECONDS = "1";
+process.env.UNDO_SEND_SECONDS = "3";
 const { db } = await import("../../../lib/db.ts");
-const { saveUpload, listUploads } = await import("../../../lib/compose/uploads.ts");
+const { saveUpload, listUploads, maxAttachmentBytes, loadAttachments } =
+  await import("../../../lib/compose/uploads.ts");
 const { saveDraft, openAsDraft } = await import("../../../lib/compose/drafts.ts");
 const { startReply, startNewMessage } = await import("../../../lib/compose/start-compose.ts");
 const { sendComposed, cancelPendingSend, submitNextDueSend, listPendingSends } =
@@ -152,7 +153,7 @@ test("send waits for the undo window, then the worker submits it once: Sent copy
     }),
     { draftId: draft, clientIp: "192.0.2.7" },
   );
-  assert.ok(sent.sendAt.getTime() > Date.now());
+  assert.ok(sent.sendAt.getTime() > Date.now(), "sent.sendAt.getTime() > Date.now()");
   assert.equal(await submitNextDueSend(), false, "nothing due inside the window");
   assert.deepEqual(
     (await folder(ann.id, "DRAFTS")).filter((d) => d.id === draft),
@@ -162,7 +163,7 @@ test("send waits for the undo window, then the worker submits it once: Sent copy
   assert.deepEqual(await listUploads(ann.id, [upload.id]), [], "upload gone");
   assert.equal((await listPendingSends(ann.id)).length, 1);
 
-  await new Promise((r) => setTimeout(r, 1100));
+  await new Promise((r) => setTimeout(r, Math.max(0, sent.sendAt.getTime() - Date.now()) + 100));
   assert.equal(await submitNextDueSend(), true);
   assert.equal(await submitNextDueSend(), false);
   const inbox = await folder(bob.id, "INBOX");
@@ -170,7 +171,10 @@ test("send waits for the undo window, then the worker submits it once: Sent copy
   assert.ok(got, "local recipient has it");
   const parsed = await simpleParser(Buffer.from(got.source.raw));
   assert.equal(parsed.headers.get("bcc"), undefined, "Bcc not delivered");
-  assert.ok(parsed.attachments[0]!.content.equals(Buffer.from([1, 2, 3, 250])));
+  assert.ok(
+    parsed.attachments[0]!.content.equals(Buffer.from([1, 2, 3, 250])),
+    "parsed.attachments[0]!.content.equals(Buffer.from([1, 2, 3, ",
+  );
   assert.match(parsed.headers.get("received") as unknown as string, /192\.0\.2\.7/);
   const sentCopies = await folder(ann.id, "SENT");
   assert.equal(sentCopies.filter((m) => m.subject === "Sent for real").length, 1);
@@ -227,7 +231,7 @@ test("scheduled send waits for its time and can be cancelled back to Drafts; bad
   assert.equal(await submitNextDueSend(), false);
   const back = await cancelPendingSend(ann.id, scheduled.id);
   assert.equal(back.input.subject, "Later");
-  assert.ok(back.draftId);
+  assert.ok(back.draftId, "back.draftId");
   await assert.rejects(
     sendComposed(ann.id, input(), {
       draftId: null,
@@ -269,4 +273,27 @@ test("header injection attempts never reach a stored message", async () => {
     }),
     0,
   );
+});
+
+test("attachments over the limit are refused with the limit in the message; uploads are per account", async () => {
+  const limit = maxAttachmentBytes();
+  await assert.rejects(
+    saveUpload(ann.id, {
+      filename: "huge.bin",
+      contentType: "application/octet-stream",
+      content: Buffer.alloc(limit + 1),
+    }),
+    (e: Error & { code?: string }) =>
+      e.code === "too_large" &&
+      /huge\.bin is .* attachments can be at most 18\.\d MB/.test(e.message),
+  );
+  const mine = await saveUpload(ann.id, {
+    filename: "a\r\nb/../evil.txt",
+    contentType: "text/plain\r\nX-Evil: 1",
+    content: Buffer.from("x"),
+  });
+  assert.equal(mine.filename, "evil.txt");
+  assert.equal(mine.contentType, "application/octet-stream");
+  assert.deepEqual(await listUploads(bob.id, [mine.id]), []);
+  await assert.rejects(loadAttachments(bob.id, [mine.id]), /no longer available/);
 });

@@ -59,14 +59,17 @@ test("HTML mail is multipart/alternative with a text part, inline image by cid, 
   assert.equal(parsed.headers.get("bcc"), undefined, "Bcc left out unless kept");
   assert.match(raw.toString("latin1"), /multipart\/alternative/);
   assert.match(parsed.text ?? "", /Hello BOB/i);
-  assert.ok(typeof parsed.html === "string");
+  assert.ok(typeof parsed.html === "string", "typeof parsed.html === 'string'");
   assert.doesNotMatch(parsed.html, /script/);
   assert.match(parsed.html, new RegExp(`src="cid:${IMAGE_ID}@mail.test"`));
   const image = parsed.attachments.find((a) => a.filename === "dot.png")!;
   assert.equal(image.cid, `${IMAGE_ID}@mail.test`);
-  assert.ok(image.content.equals(PNG));
+  assert.ok(image.content.equals(PNG), "image.content.equals(PNG)");
   const file = parsed.attachments.find((a) => a.filename === "notes.bin")!;
-  assert.ok(file.content.equals(Buffer.from([0, 1, 2, 255])));
+  assert.ok(
+    file.content.equals(Buffer.from([0, 1, 2, 255])),
+    "file.content.equals(Buffer.from([0, 1, 2, 255]))",
+  );
 });
 
 test("plain-text mode sends text/plain only; keepBcc keeps Bcc for drafts", async () => {
