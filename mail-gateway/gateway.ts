@@ -86,7 +86,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const scheduled =
     options.relay === false
       ? null
-      : new ScheduledSendWorker({ pollMs: config.relay.pollSeconds * 1000, log });
+      : // A second's poll: the undo window ends on time, and the query is one small scan.
+        new ScheduledSendWorker({ pollMs: 1000, log });
   scheduled?.start();
 
   const server = createInboundServer({

@@ -38,6 +38,8 @@ for (const path of ["/login", "/mail"]) await fetch(`${web.url}${path}`);
 
 async function openMail(address: string) {
   const context = await newContext(browser, web.url);
+  // Sign-in (argon2) and first page loads are slow when the machine is busy.
+  context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   await signIn(page, address);
   await waitForLive(page);
