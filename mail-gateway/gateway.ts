@@ -4,14 +4,16 @@
 import path from "node:path";
 import { loadConfig, type Config } from "../lib/config/index.ts";
 import { createSystemResolver, type DnsResolver } from "../lib/dns/index.ts";
-import { clearSpool } from "../lib/delivery/index.ts";
+import { clearSpool, vacationRepliesSettled } from "../lib/delivery/index.ts";
 import { createInboundServer } from "./smtp/server.ts";
 import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
 import { ScheduledSendWorker } from "./scheduled/worker.ts";
+import { MessageSizeLimit } from "./message-size-limit.ts";
 import type { SMTPServer } from "smtp-server";
+import { startPop3 } from "./pop3/start.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -30,12 +32,19 @@ export type GatewayOptions = {
   /** Port of the submission server; 0 picks a free one, null runs none. Default config.smtp.submissionPort. */
   submissionPort?: number | null;
   log?: (line: string) => void;
+  /** POP3 with STLS; 0 picks a free port, null runs none. Default config.pop3.port. */
+  pop3Port?: number | null;
+  /** POP3 over implicit TLS; 0 picks a free port, null runs none. Default config.pop3.tlsPort. */
+  pop3TlsPort?: number | null;
 };
 
 export type Gateway = {
   smtpPort: number;
   /** Null when no submission server runs. */
   submissionPort: number | null;
+  /** Null when that POP3 listener does not run. */
+  pop3Port: number | null;
+  pop3TlsPort: number | null;
   /** Deliveries being stored right now. */
   inFlight(): number;
   /**
@@ -90,15 +99,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         new ScheduledSendWorker({ pollMs: 1000, log });
   scheduled?.start();
 
+  // The admin's setting when stored, else this option or the configuration.
+  const sizeLimit = new MessageSizeLimit(options.maxMessageBytes ?? config.maxMessageBytes, log);
+  await sizeLimit.start();
   const server = createInboundServer({
     hostname: config.hostname,
-    maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
+    get maxMessageBytes() {
+      return sizeLimit.bytes;
+    },
     tls,
     resolver,
     spoolDir,
     log,
     track,
   });
+  sizeLimit.attach(server);
   server.on("error", (error: Error) => log(`gateway: smtp server error: ${error.message}`));
 
   const host = options.listenHost ?? config.smtp.listenHost;
@@ -112,12 +127,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       ? null
       : createSubmissionServer({
           hostname: config.hostname,
-          maxMessageBytes: options.maxMessageBytes ?? config.maxMessageBytes,
+          maxMessageBytes: sizeLimit.bytes,
           tls,
           allowInsecureAuth: config.allowInsecureAuth,
           log,
           track,
         });
+  if (submission) sizeLimit.attach(submission);
   submission?.on("error", (error: Error) =>
     log(`gateway: submission server error: ${error.message}`),
   );
@@ -127,15 +143,21 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       : null;
   if (submission) log(`gateway: submission listening on ${host}:${submissionPort}`);
   if (relay) log(`gateway: relay worker ${relay.owner} started`);
+  const pop3 = await startPop3({ options, config, tls, host, log, track });
 
   return {
     smtpPort: port,
     submissionPort,
+    pop3Port: pop3.port,
+    pop3TlsPort: pop3.tlsPort,
     inFlight: () => inFlight.size,
     async close() {
       const servers = submission ? [server, submission] : [server];
       const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      closed.push(pop3.close());
       await Promise.allSettled([...inFlight]);
+      // Auto-replies to what those deliveries stored (lib/delivery/vacation.ts).
+      await vacationRepliesSettled();
       for (const s of servers) {
         for (const connection of s.connections) {
           connection.send(421, "4.3.2 Service shutting down, try again later");
@@ -144,6 +166,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       }
       await Promise.all(closed);
       await scheduled?.stop();
+      sizeLimit.stop();
       await relay?.stop();
     },
   };

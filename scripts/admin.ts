@@ -3,6 +3,7 @@
 // recovery. Uses the same lib/ functions as the admin dashboard.
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { userInfo } from "node:os";
 import readline from "node:readline";
 import { loadConfig } from "../lib/config/index.ts";
 import { migrate } from "../lib/db/migrate.ts";
@@ -59,6 +60,15 @@ try {
   const { createAccount } = await import("../lib/accounts/create-account.ts");
   const { ensureHostedDomain } = await import("../lib/accounts/domains.ts");
   const manage = await import("../lib/accounts/manage.ts");
+  const { recordAudit } = await import("../lib/admin/audit.ts");
+  // CLI changes are audited like the dashboard's, with no acting account.
+  const audit = (action: string, auditTarget: string) =>
+    recordAudit({
+      actorId: null,
+      actor: `cli:${userInfo().username}`,
+      action,
+      target: auditTarget,
+    });
   const { disconnectDb } = await import("../lib/db.ts");
 
   const newPassword = async (address: string) => {
@@ -82,6 +92,7 @@ try {
           if (role !== manage.Role.ADMIN)
             throw new UserError("address_taken", `${existing.address} exists already.`);
           await manage.setAccountRole(existing.address, role);
+          await audit("account.promote", existing.address);
           console.log(`${existing.address} is now an admin`);
           break;
         }
@@ -93,16 +104,19 @@ try {
           password: await newPassword(`${parts.localPart}@${parts.domain}`),
           role,
         });
+        await audit("account.create", account.address);
         console.log(`created ${account.role === "ADMIN" ? "admin" : "account"} ${account.address}`);
         break;
       }
       case "set-password":
         await manage.setAccountPassword(target, await newPassword(target));
+        await audit("account.password_reset", target);
         console.log(`password of ${target} changed; its sessions are signed out`);
         break;
       case "disable":
       case "enable":
         await manage.setAccountDisabled(target, command === "disable");
+        await audit(`account.${command}`, target);
         console.log(`${target} ${command}d`);
         break;
       case "promote":
@@ -111,11 +125,15 @@ try {
           target,
           command === "promote" ? manage.Role.ADMIN : manage.Role.USER,
         );
+        await audit(`account.${command}`, target);
         console.log(`${target} ${command}d`);
         break;
-      case "add-domain":
-        console.log(`hosting ${(await ensureHostedDomain(target)).name}`);
+      case "add-domain": {
+        const { name } = await ensureHostedDomain(target);
+        await audit("domain.create", name);
+        console.log(`hosting ${name}`);
         break;
+      }
       default:
         console.error(USAGE);
         exitCode = 2;

@@ -4,7 +4,7 @@
 // from queue to sink and the process's peak RSS. Starts its own Postgres.
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { SMTPServer } from "smtp-server";
 import { startEmbeddedPostgres, ensureDatabase } from "../lib/db/embedded-postgres.ts";
@@ -85,6 +85,7 @@ try {
     log: () => {},
   });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   worker.start();
   for (;;) {
     const done = await db.outboundRecipient.count({ where: { status: "DELIVERED" } });
@@ -92,10 +93,15 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   await worker.stop();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(
     `relay: ${MESSAGES} messages delivered in ${seconds.toFixed(1)} s = ${(MESSAGES / seconds).toFixed(0)} msg/s (sink saw ${received})`,
+  );
+  // CPU per message does not depend on how busy the machine is; msg/s does.
+  console.log(
+    `CPU of the benchmark process (worker + sink, not Postgres): ${((cpu.user + cpu.system) / 1000 / MESSAGES).toFixed(2)} ms per message; load average ${loadavg()[0]!.toFixed(1)}`,
   );
   console.log(
     `peak RSS of the benchmark process (queue filler + worker): ${peakRssMb.toFixed(0)} MB`,

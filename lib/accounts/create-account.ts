@@ -3,7 +3,7 @@
 import { Prisma } from "../generated/prisma/client.ts";
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
-import { loadConfig } from "../config/index.ts";
+import { getServiceSettings } from "./settings.ts";
 import { hashPassword } from "../auth/password.ts";
 import { createDefaultMailboxes } from "../store/mailboxes.ts";
 import { Role } from "../generated/prisma/enums.ts";
@@ -29,6 +29,7 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
   const domainName = input.domain.toLowerCase();
   const address = `${localPart}@${domainName}`;
   const passwordHash = await hashPassword(input.password);
+  const quotaBytes = input.quotaBytes ?? (await getServiceSettings()).defaultQuotaBytes;
   try {
     return await db.$transaction(async (tx) => {
       const domain = await tx.domain.findFirst({ where: { name: domainName, hosted: true } });
@@ -44,7 +45,7 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
           displayName: input.displayName.trim(),
           passwordHash,
           role: input.role ?? Role.USER,
-          quotaBytes: input.quotaBytes ?? loadConfig().defaultQuotaBytes,
+          quotaBytes,
         },
         select: { id: true, address: true, displayName: true, role: true },
       });

@@ -28,6 +28,8 @@ const envSchema = z.object({
   SMTP_PORT: port.default(2525),
   SUBMISSION_PORT: port.default(2587),
   POP3_PORT: port.default(2110),
+  // POP3 over implicit TLS (RFC 8314; 995 in production).
+  POP3S_PORT: port.default(2995),
   IMAP_PORT: port.default(2143),
   LISTEN_HOST: z.string().default("0.0.0.0"),
   TLS_CERT_FILE: z.string().optional(),
@@ -62,13 +64,18 @@ const envSchema = z.object({
     .default(4 * 3600),
   RELAY_LEASE_SECONDS: z.coerce.number().positive().default(600),
   RELAY_CONCURRENCY_PER_DOMAIN: z.coerce.number().int().positive().default(4),
-  RELAY_POLL_SECONDS: z.coerce.number().positive().default(1),
+  // Longest sleep of an idle relay worker: NOTIFY wakes it for new mail, its timer for retries.
+  RELAY_POLL_SECONDS: z.coerce.number().positive().default(10),
   // Remote SMTP port (25 on the internet; tests point MX hosts at loopback ports).
   RELAY_REMOTE_PORT: port.default(25),
   SEND_LIMIT_MESSAGES_PER_HOUR: z.coerce.number().int().positive().default(100),
   SEND_LIMIT_RECIPIENTS_PER_DAY: z.coerce.number().int().positive().default(1000),
   // Webmail: how long a sent message can still be taken back (undo send).
   UNDO_SEND_SECONDS: z.coerce.number().int().min(0).max(120).default(10),
+  // Key of the Sender Rewriting Scheme for forwarded mail (lib/relay/srs.ts); every
+  // gateway instance needs the same one. Empty: NEXTAUTH_SECRET's is used; neither: no SRS.
+  SRS_SECRET: z.string().default(""),
+  NEXTAUTH_SECRET: z.string().default(""),
 });
 
 export type HostPort = { host: string; port: number };
@@ -99,7 +106,7 @@ export type Config = {
   dataDir: string;
   web: { port: number; host: string; publicUrl: string };
   smtp: { port: number; submissionPort: number; listenHost: string };
-  pop3: { port: number };
+  pop3: { port: number; tlsPort: number };
   imap: { port: number };
   tls: { certFile: string | undefined; keyFile: string | undefined };
   dns: { servers: string[] | undefined };
@@ -121,6 +128,8 @@ export type Config = {
   };
   sendLimits: { messagesPerHour: number; recipientsPerDay: number };
   compose: { undoSendSeconds: number };
+  /** Null when no secret is configured: forwards keep the original envelope sender. */
+  srsSecret: string | null;
 };
 
 let cached: Config | undefined;
@@ -143,7 +152,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.WEB_PORT}`,
     },
     smtp: { port: e.SMTP_PORT, submissionPort: e.SUBMISSION_PORT, listenHost: e.LISTEN_HOST },
-    pop3: { port: e.POP3_PORT },
+    pop3: { port: e.POP3_PORT, tlsPort: e.POP3S_PORT },
     imap: { port: e.IMAP_PORT },
     tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE },
     dns: {
@@ -178,6 +187,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       recipientsPerDay: e.SEND_LIMIT_RECIPIENTS_PER_DAY,
     },
     compose: { undoSendSeconds: e.UNDO_SEND_SECONDS },
+    srsSecret: e.SRS_SECRET || (e.NEXTAUTH_SECRET ? `srs:${e.NEXTAUTH_SECRET}` : null),
   };
 }
 

@@ -22,9 +22,11 @@ import {
   type NewSource,
   type StoredCopy,
 } from "../store/deliver.ts";
+import { forwardingSender } from "../relay/srs.ts";
 import { authenticateMessage } from "./authenticate-message.ts";
 import type { AcceptedRecipient, ListInfo } from "./resolve-recipient.ts";
 import type { SpooledMessage } from "./spool.ts";
+import { startVacationReplies } from "./vacation.ts";
 import { formatReceived, returnPathField, type ReceivedInfo } from "./trace-headers.ts";
 
 export type DeliveryRejection =
@@ -144,6 +146,8 @@ async function deliverNow(
   const sources = planSources(envelope, message, trace, parsed.message);
   try {
     const copies = await storeDelivery({ sources, receivedAt: now });
+    // RFC 3834 auto-replies, started after the commit and not awaited.
+    startVacationReplies({ ...envelope, copies, fields, parsed: parsed.message, now });
     return {
       copies,
       queued: sources.reduce((n, s) => n + s.outbound.length, 0),
@@ -207,9 +211,10 @@ function planSources(
   for (const r of envelope.recipients) {
     if (r.list) continue;
     for (const a of r.accounts) addAccount(direct, a.accountId);
-    // todo: SRS (or ARC sealing) for forwarded mail, with the relay issue:
-    // without it the original sender's SPF fails at the external target.
-    for (const e of r.external) addExternal(direct, e, envelope.mailFrom);
+    // A forward leaves with an SRS sender in the forwarding domain, so the
+    // original sender's SPF does not fail at the external target.
+    for (const e of r.external)
+      addExternal(direct, e, forwardingSender(envelope.mailFrom, r.address));
   }
   const sources = direct.accountIds.length || direct.outbound.length ? [direct] : [];
 

@@ -8,3 +8,4 @@ export * from "./deliver-inbound.ts";
 export * from "./resolve-recipient.ts";
 export * from "./spool.ts";
 export * from "./trace-headers.ts";
+export * from "./vacation.ts";

@@ -5,6 +5,7 @@
 import { MAX_ALIAS_DEPTH, MAX_ALIAS_EXPANSION } from "../config/limits.ts";
 import { isValidDomainName, splitAddress, stripSubaddress } from "../accounts/address.ts";
 import { query, sql } from "../db/sql.ts";
+import { isSrsLocalPart, reverseSrsAddress } from "../relay/srs.ts";
 
 export type RecipientRejection =
   /** Not a domain we host, and the client may not relay (RFC 5321 §3.6.2: no open relays). */
@@ -129,6 +130,15 @@ export async function resolveRecipient(
 
   let found = await lookupAddress(parts.localPart, parts.domain);
   if (!found) return { ok: false, address, reason: "relay_denied" };
+  if (!found.account && !found.alias && isSrsLocalPart(parts.localPart)) {
+    // A reply (a bounce) to the SRS sender of a forward we made: back to the
+    // original sender. Forged or expired SRS addresses are unknown users.
+    const original = reverseSrsAddress(address);
+    if (!original) return { ok: false, address, reason: "unknown_user" };
+    const back = await resolveRecipient(original, context);
+    if (back.ok || back.reason !== "relay_denied") return { ...back, address };
+    return { ok: true, address, kind: "alias", accounts: [], external: [original], list: null };
+  }
   if (!found.account && !found.alias && found.catchAll) {
     // Domain catch-all: an account or alias on the same domain takes unknown
     // local parts. It is looked up like any address, but never recursively.

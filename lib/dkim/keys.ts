@@ -1,7 +1,7 @@
 // DKIM keys of hosted domains (RFC 6376). Each domain gets an RSA-2048 key on
 // first use; the public half is published as a TXT record at
 // <selector>._domainkey.<domain>, which the admin dashboard shows.
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { db } from "../db.ts";
 
 export type DkimKey = { domain: string; selector: string; privateKey: string; publicKey: string };
@@ -59,7 +59,10 @@ export async function rotateDkimKey(domainName: string): Promise<DkimKey> {
   const current = await db.domain.findFirstOrThrow({
     where: { name: domainName.toLowerCase(), hosted: true },
   });
-  if (current.dkimSelector === selector) selector = `${selector}b`;
+  // A second rotation on the same day must not reuse a published selector.
+  if (current.dkimSelector?.startsWith(selector)) {
+    selector = `${selector}${randomBytes(3).toString("hex")}`;
+  }
   const updated = await db.domain.update({
     where: { id: current.id },
     data: { dkimSelector: selector, dkimPrivateKey: key.privateKey, dkimPublicKey: key.publicKey },

@@ -5,6 +5,9 @@
 import { sql, type Sql } from "../db/sql.ts";
 import { newUuidV7 } from "../store/ids.ts";
 
+/** The channel relay workers LISTEN on; the payload is the submission id. */
+export const OUTBOUND_QUEUED_CHANNEL = "outbound_queued";
+
 export type OutboundRequest = {
   /** The sending account, when a user sent it; null for service mail (forwards, bounces). */
   accountId: string | null;
@@ -40,5 +43,5 @@ export function enqueueStatement(request: OutboundRequest): Sql {
       RETURNING "id"
     )
     SELECT ${submissionId}::text AS "submissionId", (SELECT count(*) FROM queued)::int AS "queued",
-      pg_notify('outbound_queued', ${submissionId}::text)::text AS "notified"`;
+      pg_notify(${OUTBOUND_QUEUED_CHANNEL}, ${submissionId}::text)::text AS "notified"`;
 }

@@ -3,12 +3,8 @@
 // Inbox through the store, to a remote sender through the queue.
 import { loadConfig } from "../config/index.ts";
 import { db } from "../db.ts";
-import { resolveRecipient } from "../delivery/resolve-recipient.ts";
-import { returnPathField } from "../delivery/trace-headers.ts";
-import { formatHeaderLines } from "../mime/headers.ts";
 import { composeDsn, headerBlockOf, subjectOf } from "../mime/compose-dsn.ts";
-import { emptyParsedMessage, parseMessage } from "../mime/parse-message.ts";
-import { storeDelivery } from "../store/deliver.ts";
+import { sendNullSenderMessage } from "./send-null-sender.ts";
 import type { SenderReport } from "./results.ts";
 
 /** Delivers each report; a report that cannot be delivered is logged and dropped (never a report about a report). */
@@ -34,43 +30,12 @@ export async function deliverSenderReports(
         originalHeaders: headers,
         originalSubject: subjectOf(headers),
       });
-      const parsed = await parseMessage(raw).catch(() => emptyParsedMessage());
-      const target = await resolveRecipient(report.mailFrom, { mailFrom: "" });
-      const receivedAt = new Date();
-      if (target.ok) {
-        await storeDelivery({
-          receivedAt,
-          // A full mailbox still learns that its mail bounced.
-          enforceQuota: false,
-          sources: [
-            {
-              // RFC 5321 §4.4: final delivery records the (null) envelope sender.
-              bytes: {
-                kind: "memory",
-                prefix: formatHeaderLines([returnPathField("")]),
-                body: raw,
-              },
-              parsed,
-              accountIds: target.accounts.map((a) => a.accountId),
-              outbound: target.external.map((recipient) => ({ recipient, mailFrom: "" })),
-            },
-          ],
-        });
-      } else if (target.reason === "relay_denied") {
-        await storeDelivery({
-          receivedAt,
-          sources: [
-            {
-              bytes: { kind: "memory", prefix: Buffer.alloc(0), body: raw },
-              parsed,
-              accountIds: [],
-              outbound: [{ recipient: report.mailFrom, mailFrom: "" }],
-            },
-          ],
-        });
-      } else {
-        log(`report to ${report.mailFrom} dropped: ${target.reason}`);
-      }
+      const outcome = await sendNullSenderMessage(raw, report.mailFrom, {
+        // A full mailbox still learns that its mail bounced.
+        enforceQuota: false,
+      });
+      if (outcome.kind === "dropped")
+        log(`report to ${report.mailFrom} dropped: ${outcome.reason}`);
     } catch (error) {
       log(`report to ${report.mailFrom} failed: ${(error as Error).message}`);
     }

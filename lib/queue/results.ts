@@ -2,7 +2,7 @@
 // is written only while the writer still holds the row's lease: a worker that
 // stalled past its lease (and whose rows another instance took over) cannot
 // overwrite the newer outcome.
-import { db } from "../db.ts";
+import { query, sql } from "../db/sql.ts";
 import { enhancedStatusOf, type DsnRecipient } from "../mime/compose-dsn.ts";
 import { retryDelaySeconds, type RetryPolicy } from "./backoff.ts";
 import type { ClaimedRecipient } from "./claim.ts";
@@ -26,93 +26,47 @@ export type SenderReport = {
   recipients: DsnRecipient[];
 };
 
+/** One recipient's outcome, as the relay worker collects them for recordAttempts. */
+export type RecipientAttempt = { row: ClaimedRecipient; outcome: AttemptOutcome };
+
 /**
- * Writes the outcome for the recipients (all claimed by `owner`) and returns
- * the reports owed to senders. Never a report for a report: recipients whose
- * envelope sender is empty (bounces themselves, RFC 5321 §4.5.5) get none.
+ * Writes the outcomes of many recipients (all claimed by `owner`) in one
+ * statement and returns the reports owed to senders. A row whose lease
+ * `owner` no longer holds is left alone and owes no report. Never a report
+ * for a report: recipients whose envelope sender is empty (bounces
+ * themselves, RFC 5321 §4.5.5) get none.
  */
-export async function recordAttempt(
+export async function recordAttempts(
   owner: string,
-  recipients: ClaimedRecipient[],
-  outcome: AttemptOutcome,
+  attempts: RecipientAttempt[],
   policy: QueuePolicy,
   now = new Date(),
 ): Promise<SenderReport[]> {
-  if (recipients.length === 0) return [];
-  const reply = outcome.reply.replace(/[\r\n]+/g, " ").slice(0, 1000);
-  const reports: { row: ClaimedRecipient; dsn: DsnRecipient }[] = [];
+  if (attempts.length === 0) return [];
+  const planned = attempts.map(({ row, outcome }) => planOutcome(row, outcome, policy, now));
+  const written = await query<{ id: string }>(
+    sql`
+    UPDATE "OutboundRecipient" r SET
+      "status" = u.status::"OutboundStatus", "attempts" = r."attempts" + 1, "lastReply" = u.reply,
+      "lastAttemptAt" = ${now}, "nextAttemptAt" = COALESCE(u.next, r."nextAttemptAt"),
+      "finishedAt" = CASE WHEN u.status = 'DEFERRED' THEN NULL ELSE ${now}::timestamptz END,
+      "delayWarnedAt" = CASE WHEN u.warn THEN ${now}::timestamptz ELSE r."delayWarnedAt" END,
+      "leaseOwner" = NULL, "leaseUntil" = NULL
+    FROM unnest(${planned.map((p) => p.row.id)}::uuid[], ${planned.map((p) => p.status)}::text[],
+      ${planned.map((p) => p.reply)}::text[], ${planned.map((p) => p.nextAttemptAt)}::timestamptz[],
+      ${planned.map((p) => p.dsn?.action === "delayed")}::boolean[]) AS u(id, status, reply, next, warn)
+    WHERE r."id" = u.id AND r."leaseOwner" = ${owner}
+    RETURNING r."id"::text AS "id"`,
+    "relay_record",
+  );
+  const recorded = new Set(written.map((w) => w.id));
 
-  if (outcome.kind === "delivered") {
-    await db.$executeRaw`
-      UPDATE "OutboundRecipient" SET "status" = 'DELIVERED', "attempts" = "attempts" + 1, "lastReply" = ${reply},
-        "lastAttemptAt" = ${now}, "finishedAt" = ${now}, "leaseOwner" = NULL, "leaseUntil" = NULL
-      WHERE "id" = ANY(${recipients.map((r) => r.id)}::uuid[]) AND "leaseOwner" = ${owner}`;
-    return [];
-  }
-
-  const bounce = async (rows: ClaimedRecipient[], status: string, diagnostic: string) => {
-    if (rows.length === 0) return;
-    await db.$executeRaw`
-      UPDATE "OutboundRecipient" SET "status" = 'BOUNCED', "attempts" = "attempts" + 1, "lastReply" = ${diagnostic},
-        "lastAttemptAt" = ${now}, "finishedAt" = ${now}, "leaseOwner" = NULL, "leaseUntil" = NULL
-      WHERE "id" = ANY(${rows.map((r) => r.id)}::uuid[]) AND "leaseOwner" = ${owner}`;
-    for (const row of rows) {
-      reports.push({
-        row,
-        dsn: {
-          recipient: row.recipient,
-          action: "failed",
-          status,
-          diagnostic,
-          remoteMta: outcome.remoteMta,
-          lastAttemptAt: now,
-          willRetryUntil: null,
-        },
-      });
-    }
-  };
-
-  if (outcome.kind === "failed") {
-    await bounce(recipients, enhancedStatusOf(reply, "5.0.0"), reply);
-  } else {
-    // Deferred: past its lifetime a recipient bounces (4.4.7, as Postfix
-    // reports an expired message); otherwise it waits for its next try.
-    const expired = recipients.filter((r) => r.expiresAt.getTime() <= now.getTime());
-    await bounce(expired, "4.4.7", `${reply} (gave up: delivery time expired)`);
-    for (const row of recipients.filter((r) => !expired.includes(r))) {
-      const attempts = row.attempts + 1;
-      const next = new Date(now.getTime() + retryDelaySeconds(attempts, policy) * 1000);
-      const warn =
-        row.delayWarnedAt === null &&
-        now.getTime() - row.createdAt.getTime() >= policy.delayWarningSeconds * 1000;
-      await db.$executeRaw`
-        UPDATE "OutboundRecipient" SET "status" = 'DEFERRED', "attempts" = ${attempts}, "lastReply" = ${reply},
-          "lastAttemptAt" = ${now}, "nextAttemptAt" = ${next}, "leaseOwner" = NULL, "leaseUntil" = NULL,
-          "delayWarnedAt" = CASE WHEN ${warn} THEN ${now}::timestamptz ELSE "delayWarnedAt" END
-        WHERE "id" = ${row.id}::uuid AND "leaseOwner" = ${owner}`;
-      if (warn) {
-        reports.push({
-          row,
-          dsn: {
-            recipient: row.recipient,
-            action: "delayed",
-            status: enhancedStatusOf(reply, "4.0.0"),
-            diagnostic: reply,
-            remoteMta: outcome.remoteMta,
-            lastAttemptAt: now,
-            willRetryUntil: row.expiresAt,
-          },
-        });
-      }
-    }
-  }
-
-  // One report per submission and sender, listing its recipients.
-  const bySubmission = new Map<string, SenderReport>();
-  for (const { row, dsn } of reports) {
-    if (row.mailFrom === "") continue;
+  // One report per submission, sender and kind, listing its recipients.
+  const reports = new Map<string, SenderReport>();
+  for (const { row, dsn } of planned) {
+    if (!dsn || row.mailFrom === "" || !recorded.has(row.id)) continue;
     const key = `${row.submissionId} ${row.mailFrom} ${dsn.action}`;
-    let report = bySubmission.get(key);
+    let report = reports.get(key);
     if (!report) {
       report = {
         submissionId: row.submissionId,
@@ -122,17 +76,78 @@ export async function recordAttempt(
         arrivalDate: row.createdAt,
         recipients: [],
       };
-      bySubmission.set(key, report);
+      reports.set(key, report);
     }
     report.recipients.push(dsn);
   }
-  return [...bySubmission.values()];
+  return [...reports.values()];
+}
+
+type PlannedOutcome = {
+  row: ClaimedRecipient;
+  status: "DELIVERED" | "DEFERRED" | "BOUNCED";
+  reply: string;
+  nextAttemptAt: Date | null;
+  /** The report the sender is owed, if any (before the null-sender rule). */
+  dsn: DsnRecipient | null;
+};
+
+function planOutcome(
+  row: ClaimedRecipient,
+  outcome: AttemptOutcome,
+  policy: QueuePolicy,
+  now: Date,
+): PlannedOutcome {
+  const reply = outcome.reply.replace(/[\r\n]+/g, " ").slice(0, 1000);
+  if (outcome.kind === "delivered")
+    return { row, status: "DELIVERED", reply, nextAttemptAt: null, dsn: null };
+  const bounce = (status: string, diagnostic: string): PlannedOutcome => ({
+    row,
+    status: "BOUNCED",
+    reply: diagnostic,
+    nextAttemptAt: null,
+    dsn: {
+      recipient: row.recipient,
+      action: "failed",
+      status,
+      diagnostic,
+      remoteMta: outcome.remoteMta,
+      lastAttemptAt: now,
+      willRetryUntil: null,
+    },
+  });
+  if (outcome.kind === "failed") return bounce(enhancedStatusOf(reply, "5.0.0"), reply);
+  // Deferred: past its lifetime a recipient bounces (4.4.7, as Postfix
+  // reports an expired message); otherwise it waits for its next try.
+  if (row.expiresAt.getTime() <= now.getTime())
+    return bounce("4.4.7", `${reply} (gave up: delivery time expired)`);
+  const next = new Date(now.getTime() + retryDelaySeconds(row.attempts + 1, policy) * 1000);
+  const warn =
+    row.delayWarnedAt === null &&
+    now.getTime() - row.createdAt.getTime() >= policy.delayWarningSeconds * 1000;
+  return {
+    row,
+    status: "DEFERRED",
+    reply,
+    nextAttemptAt: next,
+    dsn: warn
+      ? {
+          recipient: row.recipient,
+          action: "delayed",
+          status: enhancedStatusOf(reply, "4.0.0"),
+          diagnostic: reply,
+          remoteMta: outcome.remoteMta,
+          lastAttemptAt: now,
+          willRetryUntil: row.expiresAt,
+        }
+      : null,
+  };
 }
 
 /** Gives the lease back without counting an attempt (worker shutting down). */
 export async function releaseLease(owner: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.$executeRaw`
+  await query(sql`
     UPDATE "OutboundRecipient" SET "leaseOwner" = NULL, "leaseUntil" = NULL
-    WHERE "id" = ANY(${ids}::uuid[]) AND "leaseOwner" = ${owner}`;
+    WHERE "id" = ANY(${ids}::uuid[]) AND "leaseOwner" = ${owner}`);
 }

@@ -1,8 +1,8 @@
 // Per-account sending limits, counted in Postgres so every web and gateway
 // instance enforces the same budget: messages per hour and recipients per
-// day (Gmail's consumer limits are 500 recipients a day; ours are set in the
-// environment, see .env.example).
-import { loadConfig } from "../config/index.ts";
+// day (Gmail's consumer limits are 500 recipients a day; ours are the admin's
+// service settings, defaulting to the environment, see .env.example).
+import { getServiceSettings } from "../accounts/settings.ts";
 import { UserError } from "../errors.ts";
 import { addToRateLimit, hitRateLimit, peekRateLimit } from "../rate-limit.ts";
 
@@ -15,7 +15,7 @@ const DAY = 24 * 3600;
  * over.
  */
 export async function chargeSendLimits(accountId: string, recipientCount: number): Promise<void> {
-  const limits = loadConfig().sendLimits;
+  const limits = (await getServiceSettings()).sendLimits;
   const messagesKey = `send:msgs:${accountId}`;
   const recipientsKey = `send:rcpts:${accountId}`;
   const [messages, recipients] = await Promise.all([

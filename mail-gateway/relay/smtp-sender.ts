@@ -2,6 +2,7 @@
 // turns the answer into an outcome per recipient. Connections are pooled per
 // host, so several messages to one host reuse one connection (EHLO and
 // STARTTLS once), as Postfix's connection cache does.
+import net from "node:net";
 import nodemailer, { type Transporter } from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool/index.js";
 import type { AttemptOutcome } from "../../lib/queue/results.ts";
@@ -61,12 +62,15 @@ export class SmtpSender {
         tls: { rejectUnauthorized: false, servername: host.servername },
         auth: host.auth,
         maxConnections: this.options.maxConnectionsPerHost,
-        maxMessages: 100,
+        // Postfix limits reuse by time, not count; a long-lived connection is fine.
+        maxMessages: 1000,
         connectionTimeout: Math.min(timeout, 30_000),
         greetingTimeout: Math.min(timeout, 30_000),
         socketTimeout: timeout,
         disableFileAccess: true,
         disableUrlAccess: true,
+        getSocket: (_options: unknown, callback: SocketCallback) =>
+          connectWithoutDelay(host, Math.min(timeout, 30_000), callback),
       } as SMTPPool.Options);
       entry = { transport, lastUsed: Date.now() };
       this.pools.set(key, entry);
@@ -83,7 +87,9 @@ export class SmtpSender {
     const transport = this.transportFor(host);
     const remoteMta = host.servername ?? host.host;
     try {
-      const info = await transport.sendMail({ envelope, raw });
+      // The raw bytes go out as they are; a messageId only spares nodemailer
+      // generating one (random bytes) for a header it never writes.
+      const info = await transport.sendMail({ envelope, raw, messageId: "<relay@localhost>" });
       const outcomes = new Map<string, AttemptOutcome>();
       const reply = oneLine(info.response ?? "250 OK");
       for (const address of envelope.to)
@@ -96,6 +102,14 @@ export class SmtpSender {
       return { kind: "answered", outcomes };
     } catch (caught) {
       const error = caught as SmtpError;
+      // A smarthost refusing our credentials is our configuration, not the
+      // message: defer, as Postfix does (smtp_sasl_auth_soft_bounce).
+      if (error.code === "EAUTH") {
+        return {
+          kind: "unreachable",
+          reply: `454 4.7.0 ${remoteMta} refused our credentials: ${oneLine(error.response ?? error.message)}`,
+        };
+      }
       if (!error.responseCode) {
         return { kind: "unreachable", reply: `451 4.4.1 ${remoteMta}: ${oneLine(error.message)}` };
       }
@@ -119,6 +133,35 @@ export class SmtpSender {
     for (const entry of this.pools.values()) entry.transport.close();
     this.pools.clear();
   }
+}
+
+type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket }) => void;
+
+/**
+ * Opens the TCP connection for nodemailer with Nagle's algorithm off. With
+ * it on, the last small write of each message (the final "." line) waits
+ * for the peer's delayed ACK, about 40 ms on Linux: measured 48 ms per
+ * message on one loopback connection, 6 ms with TCP_NODELAY.
+ */
+function connectWithoutDelay(host: RelayHost, timeoutMs: number, callback: SocketCallback) {
+  const socket = net.connect({ host: host.host, port: host.port, noDelay: true });
+  const timer = setTimeout(
+    () => socket.destroy(Object.assign(new Error("Connection timeout"), { code: "ETIMEDOUT" })),
+    timeoutMs,
+  );
+  const onError = (error: Error) => {
+    clearTimeout(timer);
+    callback(error);
+  };
+  socket.once("error", onError);
+  socket.once("connect", () => {
+    clearTimeout(timer);
+    socket.off("error", onError);
+    // nodemailer attaches its own handler; this one only keeps a late error
+    // from becoming an uncaught exception in the gap.
+    socket.on("error", () => {});
+    callback(null, { connection: socket });
+  });
 }
 
 function oneLine(text: string): string {

@@ -38,6 +38,9 @@ export async function spawnGateway(options: {
       MAIL_DOMAIN: "mail.test",
       MAIL_HOSTNAME: "mx.mail.test",
       DNS_SERVERS: `127.0.0.1:${deadDns}`,
+      // Free ports, so parallel test files never collide on POP3's defaults.
+      POP3_PORT: "0",
+      POP3S_PORT: "0",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

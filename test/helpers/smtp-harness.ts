@@ -30,6 +30,8 @@ export async function startTestGateway(options: GatewayOptions = {}): Promise<Te
     }),
     smtpPort: 0,
     submissionPort: 0,
+    pop3Port: null,
+    pop3TlsPort: null,
     listenHost: "127.0.0.1",
     resolver: createStaticResolver({}),
     tls: createSelfSignedCertificate(MX_HOSTNAME),

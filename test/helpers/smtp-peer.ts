@@ -15,12 +15,20 @@ export type ReceivedMessage = {
   rcptTo: string[];
   raw: Buffer;
   connectionId: string;
+  /** The name the client gave in EHLO/HELO. */
+  clientHostname: string;
+  /** The transaction ran over STARTTLS. */
+  secure: boolean;
+  /** The AUTH user, when the client authenticated. */
+  user: string | null;
 };
 
 export type SmtpPeer = {
   port: number;
   received: ReceivedMessage[];
   connections: Set<string>;
+  /** Most connections open at once. */
+  maxOpenConnections: number;
   /** Per recipient (or "*" for all): what to do with it. */
   behaviours: Map<string, PeerBehaviour>;
   delayMs: number;
@@ -28,12 +36,22 @@ export type SmtpPeer = {
   waitForMessages: (count: number, timeoutMs?: number) => Promise<void>;
 };
 
-export async function startSmtpPeer(options: { port?: number } = {}): Promise<SmtpPeer> {
+export async function startSmtpPeer(
+  options: {
+    port?: number;
+    /** Offer STARTTLS (smtp-server's built-in self-signed certificate). */
+    starttls?: boolean;
+    /** Offer AUTH (also without TLS) and accept only this user, as a smarthost would. */
+    auth?: { user: string; pass: string };
+  } = {},
+): Promise<SmtpPeer> {
   const port = options.port ?? (await getFreePort());
+  let open = 0;
   const peer: SmtpPeer = {
     port,
     received: [],
     connections: new Set(),
+    maxOpenConnections: 0,
     behaviours: new Map(),
     delayMs: 0,
     close: async () => {},
@@ -44,14 +62,33 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
   const waiters = new Set<() => void>();
 
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["AUTH", "STARTTLS"],
+    authOptional: !options.auth,
+    allowInsecureAuth: true,
+    authMethods: ["PLAIN", "LOGIN"],
+    disabledCommands: [
+      ...(options.auth ? [] : ["AUTH"]),
+      ...(options.starttls ? [] : ["STARTTLS"]),
+    ],
     disableReverseLookup: true,
     logger: false,
     size: 50 * 1024 * 1024,
     onConnect(session, callback) {
       peer.connections.add(session.id);
+      open++;
+      peer.maxOpenConnections = Math.max(peer.maxOpenConnections, open);
       callback();
+    },
+    onClose() {
+      open--;
+    },
+    onAuth(auth, _session, callback) {
+      if (
+        options.auth &&
+        auth.username === options.auth.user &&
+        auth.password === options.auth.pass
+      )
+        return callback(null, { user: auth.username });
+      callback(new Error("Invalid username or password"));
     },
     onRcptTo(address, _session, callback) {
       const behaviour = behaviourFor(address.address);
@@ -78,6 +115,9 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
         }
       });
       stream.on("end", () => {
+        // The connection was cut: a crashed peer stores nothing, even when
+        // the whole DATA arrived in the chunk that triggered the cut.
+        if (behaviours.some((b) => b.kind === "drop-mid-data")) return;
         const finish = () => {
           const dataReply = behaviours.find((b) => b.kind === "reply" && b.stage === "data");
           if (dataReply && dataReply.kind === "reply") {
@@ -90,6 +130,9 @@ export async function startSmtpPeer(options: { port?: number } = {}): Promise<Sm
             rcptTo: recipients,
             raw: Buffer.concat(chunks),
             connectionId: session.id,
+            clientHostname: session.hostNameAppearsAs,
+            secure: session.secure,
+            user: typeof session.user === "string" ? session.user : null,
           });
           for (const wake of waiters) wake();
           callback(null, "2.0.0 Ok: queued");

@@ -35,6 +35,8 @@ const env: NodeJS.ProcessEnv = {
   WEB_HOST: "127.0.0.1",
   SMTP_PORT: String(smtpPort),
   SUBMISSION_PORT: String(submissionPort),
+  POP3_PORT: "0",
+  POP3S_PORT: "0",
   LISTEN_HOST: "127.0.0.1",
   MAIL_DOMAIN: "start.test",
 };

@@ -2,7 +2,6 @@
 // 4xx, bounces after 5xx, expiry, delay warnings, dropped connections, dead
 // hosts, connection reuse, MX routing, and two workers on one queue.
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
 import { startSmtpPeer } from "../../helpers/smtp-peer.ts";
@@ -10,26 +9,13 @@ import { getFreePort } from "../../helpers/net.ts";
 
 await useTestDatabase();
 const { db } = await import("../../../lib/db.ts");
-const { parseConfig } = await import("../../../lib/config/index.ts");
-const { enqueueStatement } = await import("../../../lib/queue/enqueue.ts");
-const { withTransaction } = await import("../../../lib/db/sql.ts");
 const { createStaticResolver } = await import("../../../lib/dns/resolver.ts");
-const { RelayWorker } = await import("../../../mail-gateway/relay/worker.ts");
+const { queueOutbound, startRelayWorker } = await import("../../helpers/outbound.ts");
+const { waitUntil: waitFor } = await import("../../helpers/wait.ts");
 type SenderReport = import("../../../lib/queue/results.ts").SenderReport;
 
 const peer = await startSmtpPeer();
 const deadPort = await getFreePort();
-
-function relayConfig(extra: Record<string, string> = {}) {
-  return parseConfig({
-    RELAY_ROUTES: `peer.test=127.0.0.1:${peer.port},dead.test=127.0.0.1:${deadPort}`,
-    RELAY_RETRY_BASE_SECONDS: "1",
-    RELAY_RETRY_MAX_SECONDS: "2",
-    RELAY_POLL_SECONDS: "0.1",
-    RELAY_REMOTE_PORT: String(peer.port),
-    ...extra,
-  }).relay;
-}
 
 const resolver = createStaticResolver({
   "mx-routed.test": { MX: [{ exchange: "mx1.mx-routed.test", priority: 10 }] },
@@ -38,58 +24,26 @@ const resolver = createStaticResolver({
 });
 
 function startWorker(options: { extra?: Record<string, string>; reports?: SenderReport[] } = {}) {
-  const reports = options.reports ?? [];
-  const worker = new RelayWorker({
-    relay: relayConfig(options.extra),
-    hostname: "mx.mail.test",
-    resolver,
-    deliverReports: async (r) => void reports.push(...r),
-    log: () => {},
-  });
-  worker.start();
-  return { worker, reports };
+  return startRelayWorker(
+    {
+      RELAY_ROUTES: `peer.test=127.0.0.1:${peer.port},dead.test=127.0.0.1:${deadPort}`,
+      RELAY_REMOTE_PORT: String(peer.port),
+      ...options.extra,
+    },
+    { resolver, reports: options.reports },
+  );
 }
 
-let counter = 0;
 async function queueMessage(
   recipients: string[],
   options: { mailFrom?: string; lifetimeSeconds?: number } = {},
 ) {
-  const raw = Buffer.from(
-    `From: sender@mail.test\r\nTo: ${recipients.join(", ")}\r\nSubject: test ${++counter}\r\nMessage-ID: <m${counter}.${Date.now()}@mail.test>\r\n\r\nHello number ${counter}\r\n`,
-  );
-  const sha256 = createHash("sha256").update(raw).digest("hex");
-  await db.messageSource.create({ data: { sha256, raw, size: raw.length } });
-  const mailFrom = options.mailFrom ?? "sender@mail.test";
-  const statement = enqueueStatement({
-    accountId: null,
-    sourceSha256: sha256,
-    recipients: recipients.map((recipient) => ({ recipient, mailFrom })),
-    notBefore: new Date(),
-    lifetimeSeconds: options.lifetimeSeconds ?? 3600,
-  });
-  return withTransaction(async (client) => {
-    const { rows } = await client.query<{ submissionId: string }>(statement.toQuery());
-    return rows[0]!.submissionId;
-  });
+  const [queued] = await queueOutbound([{ recipients, ...options }]);
+  return queued!.submissionId;
 }
 
 async function rowsOf(submissionId: string) {
   return db.outboundRecipient.findMany({ where: { submissionId }, orderBy: { recipient: "asc" } });
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const settled = (submissionId: string, count: number) =>

@@ -11,7 +11,8 @@ const { startTestGateway, sendOnce, simpleMessage, RawSmtpClient } =
 const { setAccountDisabled } = await import("../../../lib/accounts/manage.ts");
 const { db } = await import("../../../lib/db.ts");
 
-const { smtpPort: port } = await startTestGateway();
+// No relay worker: these tests look at queue rows before anything sends them.
+const { smtpPort: port } = await startTestGateway({ relay: false });
 const bob = await makeAccount("bob");
 const carol = await makeAccount("carol");
 await makeAccount("dave");

@@ -450,6 +450,14 @@ export function MailApp({
         >
           <span aria-hidden="true">?</span>
         </button>
+        <a
+          className="icon-button settings-link"
+          href="/settings"
+          aria-label="Settings"
+          title="Settings"
+        >
+          <span aria-hidden="true">⚙</span>
+        </a>
         <SignOutButton />
       </header>
       <div className="mail-panes">

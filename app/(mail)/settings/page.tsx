@@ -1,0 +1,46 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { getUserSettings } from "@/lib/accounts/user-settings";
+import { currentAccount } from "@/app/_server/mail";
+import { SignOutButton } from "@/app/_components/sign-out-button";
+import { PasswordForm } from "./_components/password-form";
+import { ProfileForm } from "./_components/profile-form";
+import { VacationForm } from "./_components/vacation-form";
+import "./settings.css";
+
+export const metadata: Metadata = { title: "Settings" };
+
+// /settings: the signed-in user's own account (name, signature, automatic
+// replies, password). Everything shown is read through lib for this account.
+export default async function SettingsPage() {
+  const account = await currentAccount();
+  const settings = await getUserSettings(account.id);
+  return (
+    <div className="settings-page">
+      <header className="settings-top">
+        <Link href="/mail" className="button quiet">
+          ← Back to mail
+        </Link>
+        <h1>Settings</h1>
+        <span className="muted" data-testid="settings-address">
+          {settings.address}
+        </span>
+        <SignOutButton />
+      </header>
+      <main className="settings-sections">
+        <section aria-labelledby="profile-heading" className="settings-card">
+          <h2 id="profile-heading">Profile</h2>
+          <ProfileForm displayName={settings.displayName} signature={settings.signature} />
+        </section>
+        <section aria-labelledby="vacation-heading" className="settings-card">
+          <h2 id="vacation-heading">Automatic replies</h2>
+          <VacationForm vacation={settings.vacation} />
+        </section>
+        <section aria-labelledby="password-heading" className="settings-card">
+          <h2 id="password-heading">Password</h2>
+          <PasswordForm address={settings.address} />
+        </section>
+      </main>
+    </div>
+  );
+}

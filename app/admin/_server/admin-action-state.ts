@@ -1,0 +1,2 @@
+// What an admin server action returns to its form (app/admin/_components/action-form.tsx).
+export type AdminActionState = { error?: string; notice?: string };

@@ -1,0 +1,109 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getAccountForAdmin } from "@/lib/accounts/list-accounts";
+import { requireAdmin } from "@/app/_server/admin";
+import { ActionForm } from "../../_components/action-form";
+import { formatBytes, formatTime } from "../../_components/format";
+import {
+  deleteAccountAction,
+  resetPasswordAction,
+  setDisabledAction,
+  setQuotaAction,
+  setRoleAction,
+} from "../actions";
+import "../../_components/sections.css";
+
+export const metadata: Metadata = { title: "Account" };
+
+export default async function AccountPage({ params }: { params: Promise<{ id: string }> }) {
+  const admin = await requireAdmin();
+  const account = await getAccountForAdmin((await params).id);
+  if (!account) notFound();
+  const self = account.id === admin.id;
+  const quotaMib = String(account.quotaBytes / BigInt(1024 * 1024));
+  const hidden = <input type="hidden" name="address" value={account.address} />;
+  return (
+    <>
+      <p>
+        <Link href="/admin/users">← Users</Link>
+      </p>
+      <h1>{account.address}</h1>
+      <dl className="admin-facts">
+        <dt>Name</dt>
+        <dd>{account.displayName}</dd>
+        <dt>Role</dt>
+        <dd data-testid="role">{account.role === "ADMIN" ? "Admin" : "User"}</dd>
+        <dt>Status</dt>
+        <dd data-testid="status">{account.disabled ? "Disabled" : "Active"}</dd>
+        <dt>Storage</dt>
+        <dd data-testid="storage">
+          {formatBytes(account.usedBytes)} used of {formatBytes(account.quotaBytes)}
+        </dd>
+        <dt>Messages</dt>
+        <dd>{account._count.messages}</dd>
+        <dt>Created</dt>
+        <dd>{formatTime(account.createdAt)}</dd>
+        <dt>Last sign-in</dt>
+        <dd>{formatTime(account.lastLoginAt)}</dd>
+      </dl>
+
+      <h2>Access</h2>
+      <ActionForm action={setDisabledAction} aria-label="Enable or disable">
+        {hidden}
+        <input type="hidden" name="disabled" value={account.disabled ? "false" : "true"} />
+        <button className="button" type="submit">
+          {account.disabled ? "Enable account" : "Disable account"}
+        </button>
+        {self ? <span> (this is you)</span> : null}
+      </ActionForm>
+      <ActionForm action={setRoleAction} aria-label="Admin role">
+        {hidden}
+        <input type="hidden" name="role" value={account.role === "ADMIN" ? "USER" : "ADMIN"} />
+        <button className="button" type="submit">
+          {account.role === "ADMIN" ? "Revoke admin role" : "Make admin"}
+        </button>
+      </ActionForm>
+
+      <h2>Password</h2>
+      <ActionForm action={resetPasswordAction} aria-label="Reset password">
+        {hidden}
+        <div className="field">
+          <label htmlFor="reset-password">New password</label>
+          <input id="reset-password" name="password" type="password" autoComplete="new-password" />
+        </div>
+        <button className="button" type="submit">
+          Reset password
+        </button>
+      </ActionForm>
+
+      <h2>Quota</h2>
+      <ActionForm action={setQuotaAction} aria-label="Quota">
+        {hidden}
+        <div className="field">
+          <label htmlFor="quota">Quota (MiB)</label>
+          <input id="quota" name="quotaMib" inputMode="numeric" defaultValue={quotaMib} />
+        </div>
+        <button className="button" type="submit">
+          Set quota
+        </button>
+      </ActionForm>
+
+      <h2>Delete</h2>
+      <p>
+        Deletes the account with all its mail ({account._count.messages} messages). This cannot be
+        undone.
+      </p>
+      <ActionForm action={deleteAccountAction} aria-label="Delete account">
+        {hidden}
+        <div className="field">
+          <label htmlFor="confirm-delete">Type {account.address} to confirm</label>
+          <input id="confirm-delete" name="confirm" autoComplete="off" />
+        </div>
+        <button className="button danger" type="submit">
+          Delete account and mail
+        </button>
+      </ActionForm>
+    </>
+  );
+}

@@ -1,0 +1,238 @@
+// What a signed-in user changes about their own account: display name,
+// signature, password, vacation auto-reply. Every function takes the
+// account id from the session and validates its input here, so the web
+// actions only pass form values through. Service-wide settings an admin
+// changes are in settings.ts; admin changes to accounts in manage.ts.
+import { z } from "zod";
+import {
+  DEFAULT_VACATION_REPLY_INTERVAL_DAYS,
+  MAX_DISPLAY_NAME_LENGTH,
+  MAX_PASSWORD_LENGTH,
+  MAX_SIGNATURE_LENGTH,
+  MAX_VACATION_BODY_LENGTH,
+  MAX_VACATION_REPLY_INTERVAL_DAYS,
+  MAX_VACATION_SUBJECT_LENGTH,
+  MIN_VACATION_REPLY_INTERVAL_DAYS,
+} from "../config/limits.ts";
+import { db } from "../db.ts";
+import { UserError, isUserError } from "../errors.ts";
+import { hashPassword } from "../auth/password.ts";
+import { passwordProblem } from "../auth/password-policy.ts";
+import { authenticate, type LoginContext } from "./authenticate.ts";
+
+export type UserSettings = {
+  address: string;
+  displayName: string;
+  /** Plain text; the composer inserts it below new messages and replies. */
+  signature: string;
+  vacation: VacationSettings;
+};
+
+export type VacationSettings = {
+  enabled: boolean;
+  subject: string;
+  body: string;
+  /** Inclusive calendar dates (YYYY-MM-DD) in timeZone; null: open-ended. */
+  startDate: string | null;
+  endDate: string | null;
+  timeZone: string;
+  replyIntervalDays: number;
+};
+
+const DEFAULT_VACATION: VacationSettings = {
+  enabled: false,
+  subject: "",
+  body: "",
+  startDate: null,
+  endDate: null,
+  timeZone: "UTC",
+  replyIntervalDays: DEFAULT_VACATION_REPLY_INTERVAL_DAYS,
+};
+
+// Header-bound text (display name, subject): CR/LF would start a new header
+// line (injection) and other controls have no business there.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// Multi-line text (signature, vacation body) keeps tabs and line breaks.
+const CONTROL_CHARS_EXCEPT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+const oneLineText = (max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, `Use at most ${max} characters.`)
+    .refine((v) => !CONTROL_CHARS.test(v), `The ${what} must be one line of plain text.`);
+
+const multiLineText = (max: number) =>
+  z
+    .string()
+    .transform((v) => v.replace(/\r\n?/g, "\n").trimEnd())
+    .pipe(
+      z
+        .string()
+        .max(max, `Use at most ${max} characters.`)
+        .refine((v) => !CONTROL_CHARS_EXCEPT_LINES.test(v), "Remove the control characters."),
+    );
+
+export const profileSchema = z.object({
+  displayName: oneLineText(MAX_DISPLAY_NAME_LENGTH, "name"),
+  signature: multiLineText(MAX_SIGNATURE_LENGTH),
+});
+
+/** Whether `zone` is an IANA time zone this runtime knows. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const calendarDate = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? null : v))
+  .pipe(
+    z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "Enter a date.")
+      .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), "Enter a real date.")
+      .nullable(),
+  );
+
+export const vacationSchema = z
+  .object({
+    enabled: z.boolean(),
+    subject: oneLineText(MAX_VACATION_SUBJECT_LENGTH, "subject"),
+    body: multiLineText(MAX_VACATION_BODY_LENGTH),
+    startDate: calendarDate,
+    endDate: calendarDate,
+    timeZone: z.string().max(100).refine(isTimeZone, "Unknown time zone.").catch("UTC"),
+    replyIntervalDays: z.coerce
+      .number({ error: "Enter a number of days." })
+      .int("Enter a whole number of days.")
+      .min(
+        MIN_VACATION_REPLY_INTERVAL_DAYS,
+        `Use ${MIN_VACATION_REPLY_INTERVAL_DAYS} to ${MAX_VACATION_REPLY_INTERVAL_DAYS} days.`,
+      )
+      .max(
+        MAX_VACATION_REPLY_INTERVAL_DAYS,
+        `Use ${MIN_VACATION_REPLY_INTERVAL_DAYS} to ${MAX_VACATION_REPLY_INTERVAL_DAYS} days.`,
+      ),
+  })
+  .refine((v) => !v.startDate || !v.endDate || v.startDate <= v.endDate, {
+    message: "The last day cannot be before the first day.",
+    path: ["endDate"],
+  })
+  .refine((v) => !v.enabled || v.body.trim() !== "", {
+    message: "Write the message people get while you are away.",
+    path: ["body"],
+  });
+
+export type VacationInput = z.input<typeof vacationSchema>;
+
+/** The first problem of a failed parse as a UserError naming its field. */
+function invalid(error: z.ZodError): UserError {
+  const issue = error.issues[0]!;
+  return new UserError("invalid_input", issue.message, String(issue.path[0] ?? ""));
+}
+
+export async function getUserSettings(accountId: string): Promise<UserSettings> {
+  const account = await db.account.findUnique({
+    where: { id: accountId },
+    select: { address: true, displayName: true, signature: true, vacation: true },
+  });
+  if (!account) throw new UserError("not_found", "No such account.");
+  const v = account.vacation;
+  return {
+    address: account.address,
+    displayName: account.displayName,
+    signature: account.signature,
+    vacation: v
+      ? {
+          enabled: v.enabled,
+          subject: v.subject,
+          body: v.body,
+          startDate: v.startDate,
+          endDate: v.endDate,
+          timeZone: v.timeZone,
+          replyIntervalDays: v.replyIntervalDays,
+        }
+      : DEFAULT_VACATION,
+  };
+}
+
+/** Saves display name and signature; throws UserError with the field at fault. */
+export async function updateProfile(
+  accountId: string,
+  input: z.input<typeof profileSchema>,
+): Promise<void> {
+  const parsed = profileSchema.safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error);
+  await db.account.update({ where: { id: accountId }, data: parsed.data });
+}
+
+/**
+ * Saves the vacation auto-reply. Each save forgets who was already answered,
+ * so everyone who writes during a new or changed absence gets one reply.
+ */
+export async function updateVacation(accountId: string, input: VacationInput): Promise<void> {
+  const parsed = vacationSchema.safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error);
+  const data = parsed.data;
+  await db.$transaction([
+    db.vacationResponder.upsert({
+      where: { accountId },
+      create: { accountId, ...data },
+      update: data,
+    }),
+    db.vacationReply.deleteMany({ where: { accountId } }),
+  ]);
+}
+
+/**
+ * Changes the password after checking the current one through the login
+ * rules (same throttling, so a left-open session cannot be used to guess
+ * it). Bumps sessionVersion in the same statement, which ends every session
+ * of the account, this one included: the caller signs in again with the new
+ * password. Throws UserError for currentPassword or newPassword.
+ */
+export async function changePassword(
+  accountId: string,
+  input: { currentPassword: string; newPassword: string },
+  context: Pick<LoginContext, "ip">,
+): Promise<void> {
+  const account = await db.account.findUnique({
+    where: { id: accountId },
+    select: { address: true },
+  });
+  if (!account) throw new UserError("not_found", "No such account.");
+  if (!input.currentPassword) {
+    throw new UserError("invalid_input", "Enter your current password.", "currentPassword");
+  }
+  try {
+    await authenticate(account.address, input.currentPassword.slice(0, MAX_PASSWORD_LENGTH + 1), {
+      ip: context.ip,
+      protocol: "web",
+    });
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    const message =
+      error.code === "invalid_credentials" ? "Your current password is not right." : error.message;
+    throw new UserError(error.code, message, "currentPassword");
+  }
+  const weak = passwordProblem(input.newPassword, { address: account.address });
+  if (weak) throw new UserError("weak_password", weak, "newPassword");
+  if (input.newPassword === input.currentPassword) {
+    throw new UserError(
+      "weak_password",
+      "Choose a password different from the current one.",
+      "newPassword",
+    );
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  await db.account.update({
+    where: { id: accountId },
+    data: { passwordHash, sessionVersion: { increment: 1 } },
+  });
+}
