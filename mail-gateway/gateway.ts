@@ -10,6 +10,7 @@ import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
 import { deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
+import { ScheduledSendWorker } from "./scheduled/worker.ts";
 import { MessageSizeLimit } from "./message-size-limit.ts";
 import type { SMTPServer } from "smtp-server";
 import { startImap } from "./imap/start.ts";
@@ -98,6 +99,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           log,
         });
   relay?.start();
+  // Webmail sends after their undo window or at their scheduled time.
+  const scheduled =
+    options.relay === false
+      ? null
+      : // A second's poll: the undo window ends on time, and the query is one small scan.
+        new ScheduledSendWorker({ pollMs: 1000, log });
+  scheduled?.start();
 
   // The admin's setting when stored, else this option or the configuration.
   const sizeLimit = new MessageSizeLimit(options.maxMessageBytes ?? config.maxMessageBytes, log);
@@ -169,6 +177,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         }
       }
       await Promise.all(closed);
+      await scheduled?.stop();
       sizeLimit.stop();
       await relay?.stop();
     },

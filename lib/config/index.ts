@@ -72,6 +72,8 @@ const envSchema = z.object({
   RELAY_REMOTE_PORT: port.default(25),
   SEND_LIMIT_MESSAGES_PER_HOUR: z.coerce.number().int().positive().default(100),
   SEND_LIMIT_RECIPIENTS_PER_DAY: z.coerce.number().int().positive().default(1000),
+  // Webmail: how long a sent message can still be taken back (undo send).
+  UNDO_SEND_SECONDS: z.coerce.number().int().min(0).max(120).default(10),
   // Key of the Sender Rewriting Scheme for forwarded mail (lib/relay/srs.ts); every
   // gateway instance needs the same one. Empty: NEXTAUTH_SECRET's is used; neither: no SRS.
   SRS_SECRET: z.string().default(""),
@@ -127,6 +129,7 @@ export type Config = {
     pollSeconds: number;
   };
   sendLimits: { messagesPerHour: number; recipientsPerDay: number };
+  compose: { undoSendSeconds: number };
   /** Null when no secret is configured: forwards keep the original envelope sender. */
   srsSecret: string | null;
 };
@@ -185,6 +188,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       messagesPerHour: e.SEND_LIMIT_MESSAGES_PER_HOUR,
       recipientsPerDay: e.SEND_LIMIT_RECIPIENTS_PER_DAY,
     },
+    compose: { undoSendSeconds: e.UNDO_SEND_SECONDS },
     srsSecret: e.SRS_SECRET || (e.NEXTAUTH_SECRET ? `srs:${e.NEXTAUTH_SECRET}` : null),
   };
 }

@@ -3,6 +3,8 @@
 // rendered here as React text (never as HTML); only the HTML body frame and
 // dates are client islands.
 import type { AttachmentInfo, MessageDetail } from "@/lib/store/get-message";
+import { ComposeButtons } from "./compose-buttons";
+import { DeliveryStatus } from "./delivery-status";
 import { HtmlBody } from "./html-body";
 import { LocalTime } from "./local-time";
 
@@ -152,6 +154,8 @@ function MessageCard({
           </div>
         )}
         <Attachments messageId={message.id} attachments={listed} />
+        {message.mailboxSpecialUse === "SENT" ? <DeliveryStatus messageId={message.id} /> : null}
+        <ComposeButtons messageId={message.id} draft={message.mailboxSpecialUse === "DRAFTS"} />
       </div>
     </details>
   );

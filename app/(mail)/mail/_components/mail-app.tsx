@@ -18,6 +18,7 @@ import {
   setReadAction,
   type ActionResult,
 } from "../actions";
+import { ComposeHost } from "./compose-host";
 import { FolderPane } from "./folder-pane";
 import { mailHref } from "./mail-url";
 import { MessageList } from "./message-list";
@@ -411,6 +412,7 @@ export function MailApp({
           <span aria-hidden="true">☰</span>
         </button>
         <strong className="brand">Mail</strong>
+        <ComposeHost />
         <form
           role="search"
           className="search-form"

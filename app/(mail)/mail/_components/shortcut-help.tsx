@@ -14,6 +14,9 @@ export const SHORTCUTS: [string, string][] = [
   ["Shift+u", "Mark as unread"],
   ["!", "Mark as junk"],
   ["/", "Search"],
+  ["c", "New message"],
+  ["r / a / f", "Reply / reply all / forward"],
+  ["Ctrl+Enter", "Send (in the composer)"],
   ["?", "Show this help"],
 ];
 
