@@ -25,6 +25,7 @@ import {
 } from "../mime/headers.ts";
 import { emptyParsedMessage, parseMessage } from "../mime/parse-message.ts";
 import { storeDelivery, type StoredCopy } from "../store/deliver.ts";
+import { startVacationReplies } from "../delivery/vacation.ts";
 import { chargeSendLimits } from "./send-limits.ts";
 
 export type Submission = {
@@ -191,6 +192,9 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
     ],
   });
   const headerFields = parseHeaderFields(signed.subarray(0, findHeaderEnd(signed)));
+  // Hosted recipients on vacation answer a colleague as they answer the
+  // internet (RFC 3834 rules in lib/delivery/vacation.ts), after the commit.
+  startVacationReplies({ mailFrom, recipients: local, copies, fields: headerFields, parsed, now });
   return {
     messageId: headerValue(headerFields, "message-id") ?? "",
     sentCopy: copies.find((c) => c.accountId === account.id && c.folder === "SENT") ?? null,

@@ -19,6 +19,7 @@ const { db } = await import("../../../lib/db.ts");
 const { parseConfig } = await import("../../../lib/config/index.ts");
 const { updateVacation } = await import("../../../lib/accounts/user-settings.ts");
 const { vacationRepliesSettled } = await import("../../../lib/delivery/vacation.ts");
+const { submitMessage } = await import("../../../lib/submission/submit-message.ts");
 
 const peer = await startSmtpPeer();
 const spoolDir = await mkdtemp(path.join(tmpdir(), "mail-spool-"));
@@ -168,4 +169,25 @@ test("a local sender is answered in their Inbox with an empty Return-Path", asyn
   const raw = Buffer.from(copy.source.raw).toString("latin1");
   assert.match(raw, /^Return-Path: <>\r\n/);
   assert.match(raw, /\r\nAuto-Submitted: auto-replied\r\n/);
+});
+
+test("a colleague sending through submission (webmail, SMTP AUTH) is answered too", async () => {
+  const fay = await makeAccount("fay");
+  await submitMessage({
+    accountId: fay.id,
+    recipients: ["bob@mail.test"],
+    via: { protocol: "webmail", clientIp: "127.0.0.1" },
+    raw: Buffer.from(
+      simpleMessage({ from: "fay@mail.test", to: "bob@mail.test", subject: "Lunch?" }),
+    ),
+  });
+  await vacationRepliesSettled();
+  const inbox = await db.message.findMany({
+    where: { accountId: fay.id, mailbox: { specialUse: "INBOX" } },
+    include: { source: { select: { raw: true } } },
+  });
+  assert.equal(inbox.length, 1, "exactly one auto-reply reached fay's Inbox");
+  const raw = Buffer.from(inbox[0]!.source.raw).toString("latin1");
+  assert.match(raw, /\r\nAuto-Submitted: auto-replied\r\n/);
+  assert.match(raw, /\r\nIn-Reply-To: <[^>]+>\r\n/);
 });
