@@ -3,11 +3,12 @@
 // stored bytes and parses; and IDLE hears mail delivered over SMTP and
 // changes made through lib/store (the webmail's path) within a second.
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { ImapFlow } from "imapflow";
 import { useTestDatabase } from "../../helpers/db.ts";
+import { MIME_CORPUS_DIR, mimeCorpusFiles } from "../../helpers/corpus.ts";
 import { makeAccount, TEST_PASSWORD } from "../../helpers/accounts.ts";
 import { deliverRaw } from "../../helpers/mail.ts";
 import { sendOnce, simpleMessage } from "../../helpers/smtp-harness.ts";
@@ -18,18 +19,6 @@ const { parseMessage } = await import("../../../lib/mime/parse-message.ts");
 const { updateFlags } = await import("../../../lib/store/update-flags.ts");
 const { deleteMessages } = await import("../../../lib/store/delete-messages.ts");
 const { db } = await import("../../../lib/db.ts");
-
-const CORPUS = path.resolve(import.meta.dirname, "../../../../shared/corpus/mime");
-
-async function corpusFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await corpusFiles(full)));
-    else if (/\.(eml|raw)$/.test(entry.name)) out.push(full);
-  }
-  return out.sort();
-}
 
 const gateway = await startImapGateway();
 
@@ -46,8 +35,8 @@ function connect(user: string): ImapFlow {
 
 test("every corpus message: source byte-exact, ENVELOPE and BODYSTRUCTURE parse in imapflow", async () => {
   const carol = await makeAccount("carol");
-  const files = await corpusFiles(CORPUS);
-  assert.ok(files.length >= 100, `${files.length} corpus messages in ${CORPUS}`);
+  const files = await mimeCorpusFiles();
+  assert.ok(files.length >= 100, `${files.length} corpus messages in ${MIME_CORPUS_DIR}`);
   const raws: Buffer[] = [];
   for (const file of files) {
     const raw = await readFile(file);
@@ -68,7 +57,7 @@ test("every corpus message: source byte-exact, ENVELOPE and BODYSTRUCTURE parse 
       size: true,
     })) {
       const raw = raws[message.uid - 1]!;
-      const file = path.relative(CORPUS, files[message.uid - 1]!);
+      const file = path.relative(MIME_CORPUS_DIR, files[message.uid - 1]!);
       assert.ok(message.source, `${file}: source`);
       assert.equal(message.source.compare(raw), 0, `${file}: source byte-exact`);
       assert.equal(message.size, raw.length, `${file}: RFC822.SIZE`);

@@ -3,11 +3,12 @@
 // RETR equals the stored source byte for byte (after poplib's unstuffing),
 // its octet count is the stored size, and TOP n 0 is exactly the header.
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { createHash } from "node:crypto";
 import { useTestDatabase } from "../../helpers/db.ts";
+import { MIME_CORPUS_DIR, mimeCorpusFiles } from "../../helpers/corpus.ts";
 
 await useTestDatabase();
 const { makeAccount, TEST_PASSWORD } = await import("../../helpers/accounts.ts");
@@ -16,26 +17,14 @@ const { startPop3Gateway, poplib } = await import("../../helpers/pop3.ts");
 const { findHeaderEnd } = await import("../../../lib/mime/headers.ts");
 const { db } = await import("../../../lib/db.ts");
 
-const CORPUS = path.resolve(import.meta.dirname, "../../../../shared/corpus/mime");
-
-async function corpusFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await corpusFiles(full)));
-    else if (/\.(eml|raw)$/.test(entry.name)) out.push(full);
-  }
-  return out.sort();
-}
-
-const files = await corpusFiles(CORPUS);
+const files = await mimeCorpusFiles();
 const gateway = await startPop3Gateway({ insecure: true });
 const rae = await makeAccount("rae");
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 test("every corpus message is fetched over POP3 byte-exact", async () => {
-  assert.ok(files.length >= 100, `${files.length} corpus messages in ${CORPUS}`);
+  assert.ok(files.length >= 100, `${files.length} corpus messages in ${MIME_CORPUS_DIR}`);
   const smtp = await connectNodemailer(gateway.smtpPort);
   try {
     for (const file of files) {
@@ -43,7 +32,7 @@ test("every corpus message is fetched over POP3 byte-exact", async () => {
         { from: "corpus@example.org", to: [rae.address] },
         await readFile(file),
       );
-      assert.match(info.response, /^250 /, path.relative(CORPUS, file));
+      assert.match(info.response, /^250 /, path.relative(MIME_CORPUS_DIR, file));
     }
   } finally {
     smtp.close();

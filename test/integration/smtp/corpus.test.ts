@@ -3,10 +3,11 @@
 // gateway: accepted, stored byte-exact, parsed in time, with sensible fields.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
+import { MIME_CORPUS_DIR, mimeCorpusFiles } from "../../helpers/corpus.ts";
 
 await useTestDatabase();
 const { makeAccount } = await import("../../helpers/accounts.ts");
@@ -16,19 +17,8 @@ const { parseMessage } = await import("../../../lib/mime/parse-message.ts");
 const { findHeaderEnd } = await import("../../../lib/mime/headers.ts");
 const { db } = await import("../../../lib/db.ts");
 
-const CORPUS = path.resolve(import.meta.dirname, "../../../../shared/corpus/mime");
 /** Parsing one corpus message may take this long at most (the slowest takes ~40 ms here). */
 const PARSE_BUDGET_MS = 2_000;
-
-async function corpusFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await corpusFiles(full)));
-    else if (/\.(eml|raw)$/.test(entry.name)) out.push(full);
-  }
-  return out.sort();
-}
 
 /**
  * What an SMTP client puts on the wire for a file: lines end in CRLF
@@ -63,19 +53,19 @@ async function stalwartExpectations(
   };
 }
 
-const files = await corpusFiles(CORPUS);
+const files = await mimeCorpusFiles();
 const { smtpPort: port } = await startTestGateway();
 const bob = await makeAccount("bob");
 
 test("the corpus is there", () => {
-  assert.ok(files.length >= 100, `${files.length} corpus messages in ${CORPUS}`);
+  assert.ok(files.length >= 100, `${files.length} corpus messages in ${MIME_CORPUS_DIR}`);
 });
 
 test("every corpus message is accepted, stored byte-exact and parsed sensibly", async (t) => {
   const session = await connectNodemailer(port);
   t.after(() => session.close());
   for (const file of files) {
-    await t.test(path.relative(CORPUS, file), async () => {
+    await t.test(path.relative(MIME_CORPUS_DIR, file), async () => {
       const original = await readFile(file);
       const sent = onTheWire(original);
       const started = performance.now();
