@@ -20,7 +20,7 @@ export async function runAdminAction(
     return { notice };
   } catch (error) {
     if (error instanceof z.ZodError) return { error: error.issues[0]?.message ?? "Invalid input." };
-    if (isUserError(error)) return { error: error.message };
+    if (isUserError(error)) return { error: error.message, field: error.field };
     throw error;
   }
 }

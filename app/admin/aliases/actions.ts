@@ -4,20 +4,14 @@
 // not guard actions), parses the form with zod, makes one lib call, audits
 // it and refreshes the page. Next.js refuses actions from another Origin
 // (their CSRF protection).
-import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { auditAdminAction, requireAdmin } from "@/app/_server/admin";
+import type { AdminActionState } from "@/app/admin/_server/admin-action-state";
+import { runAdminAction } from "@/app/admin/_server/run-admin-action";
 import { createAlias, deleteAlias, updateAlias, type AliasSummary } from "@/lib/admin/aliases";
 import type { AuthenticatedAccount } from "@/lib/accounts/authenticate";
-import { isUserError } from "@/lib/errors";
 
-export type AliasFormState = {
-  ok?: string;
-  error?: string;
-  field?: string;
-  /** What was submitted, to refill the form after an error. */
-  values?: Record<string, string>;
-};
+export type AliasFormState = AdminActionState;
 
 const targetsField = z
   .string()
@@ -46,7 +40,7 @@ function formObject(form: FormData): Record<string, string> {
   return out;
 }
 
-/** Checks the role, parses the form, runs the change and turns user errors into form errors. */
+/** Checks the role, then runs the change like every admin form; an error refills the form. */
 async function attempt<T>(
   form: FormData,
   schema: z.ZodType<T>,
@@ -54,17 +48,8 @@ async function attempt<T>(
 ): Promise<AliasFormState> {
   const admin = await requireAdmin();
   const values = formObject(form);
-  try {
-    const message = await work(schema.parse(values), admin);
-    revalidatePath("/admin/aliases");
-    return { ok: message };
-  } catch (error) {
-    if (error instanceof z.ZodError) {
-      return { error: error.issues[0]?.message ?? "That request was not valid.", values };
-    }
-    if (isUserError(error)) return { error: error.message, field: error.field, values };
-    throw error;
-  }
+  const state = await runAdminAction("/admin/aliases", () => work(schema.parse(values), admin));
+  return state.error ? { ...state, values } : state;
 }
 
 const auditDetails = (alias: AliasSummary) => ({

@@ -24,10 +24,10 @@ function Outcome({ state }: { state: AliasFormState }) {
         {state.error}
       </p>
     );
-  if (state.ok)
+  if (state.notice)
     return (
       <p className="admin-ok" role="status">
-        {state.ok}
+        {state.notice}
       </p>
     );
   return null;
