@@ -14,14 +14,14 @@
 // finds the Sent copy by its Message-ID and only deletes the row.
 import { loadConfig } from "../config/index.ts";
 import { db } from "../db.ts";
-import { isUserError, UserError } from "../errors.ts";
-import { routeSubmissionRecipient, submitMessage } from "../submission/submit-message.ts";
-import { MAIL_CHANGES_CHANNEL } from "../store/changes.ts";
+import { UserError } from "../errors.ts";
+import { routeSubmissionRecipient } from "../submission/submit-message.ts";
 import { isUuid } from "../store/list-messages.ts";
 import { buildComposedMessage, type ComposeState } from "./compose-state.ts";
 import { recordCorrespondents } from "./contacts.ts";
 import { deleteDraft, fileDraft, openAsDraft } from "./drafts.ts";
 import { composeSchema, envelopeRecipients, type ComposeInput } from "./model.ts";
+import { notifyOutbox } from "./outbox.ts";
 import { deleteUploads } from "./uploads.ts";
 
 /** Furthest ahead a message can be scheduled: a year, what Outlook offers. */
@@ -36,15 +36,6 @@ export type PendingSend = {
   status: "pending" | "failed";
   lastError: string | null;
 };
-
-/** Tells the account's open webmail tabs that the Outbox changed (they re-read the page). */
-async function notifyOutbox(
-  accountId: string,
-  client: { $queryRaw: typeof db.$queryRaw } = db,
-): Promise<void> {
-  await client.$queryRaw`SELECT pg_notify(${MAIL_CHANGES_CHANNEL}, json_build_object(
-    'accountId', ${accountId}::text, 'mailboxId', NULL, 'kind', 'outbox')::text)::text AS sent`;
-}
 
 /**
  * Send: validates everything now (fields, recipients that cannot receive,
@@ -142,71 +133,4 @@ export async function listPendingSends(accountId: string): Promise<PendingSend[]
     ...r,
     status: r.status === "FAILED" ? ("failed" as const) : ("pending" as const),
   }));
-}
-
-type DueRow = {
-  accountId: string;
-  id: string;
-  raw: Uint8Array;
-  recipients: string[];
-  messageIdHeader: string;
-  clientIp: string;
-};
-
-/**
- * Submits one due pending send, if there is one; returns whether it did.
- * Runs in the gateway's scheduled-send worker (any number at once). A send
- * that submitMessage refuses (a limit, a recipient gone meanwhile) stays in
- * the Outbox as failed, with the reason.
- */
-export async function submitNextDueSend(log: (line: string) => void = () => {}): Promise<boolean> {
-  return db.$transaction(
-    async (tx) => {
-      // No index leads with sendAt (every index here leads with accountId):
-      // rows live for seconds (undo) or until their time (scheduled), so the
-      // table stays small and this scan cheap.
-      const [row] = await tx.$queryRaw<DueRow[]>`
-        SELECT "accountId"::text AS "accountId", "id"::text AS "id", "raw", "recipients",
-          "messageIdHeader", "clientIp"
-        FROM "PendingSubmission"
-        WHERE "status" = 'PENDING' AND "sendAt" <= now()
-        ORDER BY "sendAt" LIMIT 1
-        FOR UPDATE SKIP LOCKED`;
-      if (!row) return false;
-      const alreadySent = await tx.message.findFirst({
-        where: {
-          accountId: row.accountId,
-          messageIdHeader: row.messageIdHeader,
-          mailbox: { specialUse: "SENT" },
-        },
-        select: { id: true },
-      });
-      if (!alreadySent) {
-        try {
-          await submitMessage({
-            accountId: row.accountId,
-            recipients: row.recipients,
-            raw: Buffer.from(row.raw),
-            via: { protocol: "webmail", clientIp: row.clientIp || "127.0.0.1" },
-          });
-        } catch (error) {
-          if (!isUserError(error)) throw error;
-          log(`scheduled: send ${row.id} refused: ${error.message}`);
-          await tx.pendingSubmission.update({
-            where: { accountId_id: { accountId: row.accountId, id: row.id } },
-            data: { status: "FAILED", lastError: error.message },
-          });
-          await notifyOutbox(row.accountId, tx);
-          return true;
-        }
-      }
-      await tx.pendingSubmission.delete({
-        where: { accountId_id: { accountId: row.accountId, id: row.id } },
-      });
-      await notifyOutbox(row.accountId, tx);
-      return true;
-    },
-    // submitMessage stores and signs in its own transaction meanwhile.
-    { timeout: 120_000, maxWait: 10_000 },
-  );
 }

@@ -11,6 +11,7 @@
 // other; nothing edits the HTML after DOMPurify returns it.
 import createDOMPurify, { type DOMPurify } from "dompurify";
 import { JSDOM } from "jsdom";
+import { MAX_SANITIZE_CHARS } from "./remote-content.ts";
 
 export type SanitizeOptions = {
   /**
@@ -19,11 +20,6 @@ export type SanitizeOptions = {
    */
   resolveCid?: (contentId: string) => string | null;
 };
-
-// Markup beyond this is cut before sanitizing: jsdom needs seconds for tens of
-// megabytes, and no readable mail body is that long. Cutting is safe: the
-// sanitizer closes whatever the cut left open.
-export const MAX_SANITIZE_CHARS = 2 * 1024 * 1024;
 
 const FORBID_TAGS = [
   // Profiles below already leave out svg/math; listed so a profile change cannot bring them back.
@@ -171,18 +167,4 @@ export function sanitizeEmailHtml(html: string, options: SanitizeOptions = {}): 
   } finally {
     currentOptions = {};
   }
-}
-
-// URLs that would fetch from elsewhere: src/background/poster attributes and
-// CSS url()/@import with an absolute or protocol-relative http(s) URL.
-const REMOTE_REFERENCE =
-  /(?:\b(?:src|srcset|background|poster)\s*=\s*["']?\s*(?:https?:)?\/\/)|(?:url\(\s*["']?\s*(?:https?:)?\/\/)|(?:@import\s+["']?\s*(?:https?:)?\/\/)/i;
-
-/**
- * Whether the HTML refers to remote resources, to decide if "Show images" is
- * offered. A cheap scan of the unsanitized text: it only picks the banner;
- * the frame's CSP is what blocks the loads.
- */
-export function hasRemoteContent(html: string): boolean {
-  return REMOTE_REFERENCE.test(html.slice(0, MAX_SANITIZE_CHARS));
 }

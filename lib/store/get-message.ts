@@ -4,7 +4,7 @@
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
 import { extractAttachment } from "../mime/extract-attachment.ts";
-import { hasRemoteContent } from "../mime/sanitize-html.ts";
+import { hasRemoteContent } from "../mime/remote-content.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import { isUuid, type Address } from "./list-messages.ts";
 

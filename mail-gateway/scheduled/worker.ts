@@ -1,9 +1,9 @@
 // The scheduled-send worker: submits the webmail's pending sends when their
-// undo window ends or their scheduled time comes (lib/compose/send.ts owns
+// undo window ends or their scheduled time comes (lib/compose/outbox.ts owns
 // the rules and the exactly-once claim; this only loops). Any number of
 // workers in any number of gateways can run against one database. It also
 // sweeps composer uploads nobody sent.
-import { submitNextDueSend } from "../../lib/compose/send.ts";
+import { submitNextDueSend } from "../../lib/compose/outbox.ts";
 import { sweepStaleUploads } from "../../lib/compose/uploads.ts";
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;

@@ -17,8 +17,9 @@ const { saveUpload, listUploads, maxAttachmentBytes, loadAttachments } =
   await import("../../../lib/compose/uploads.ts");
 const { saveDraft, openAsDraft } = await import("../../../lib/compose/drafts.ts");
 const { startReply, startNewMessage } = await import("../../../lib/compose/start-compose.ts");
-const { sendComposed, cancelPendingSend, submitNextDueSend, listPendingSends } =
+const { sendComposed, cancelPendingSend, listPendingSends } =
   await import("../../../lib/compose/send.ts");
+const { submitNextDueSend } = await import("../../../lib/compose/outbox.ts");
 const { composeSchema } = await import("../../../lib/compose/model.ts");
 const { suggestContacts } = await import("../../../lib/compose/contacts.ts");
 

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
 import { JSDOM } from "jsdom";
-import { hasRemoteContent, sanitizeEmailHtml } from "../../../lib/mime/sanitize-html.ts";
+import { sanitizeEmailHtml } from "../../../lib/mime/sanitize-html.ts";
+import { hasRemoteContent } from "../../../lib/mime/remote-content.ts";
 
 const corpusFile = path.resolve(
   import.meta.dirname,
