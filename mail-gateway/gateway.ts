@@ -15,6 +15,7 @@ import { MessageSizeLimit } from "./message-size-limit.ts";
 import type { SMTPServer } from "smtp-server";
 import { startImap } from "./imap/start.ts";
 import { startPop3 } from "./pop3/start.ts";
+import { SearchIndexer } from "../lib/store/search-indexer.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -106,6 +107,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       : // A second's poll: the undo window ends on time, and the query is one small scan.
         new ScheduledSendWorker({ pollMs: 1000, log });
   scheduled?.start();
+  // Search vectors of new copies, filled after their commit (lib/store/search-indexer.ts).
+  const searchIndexer = new SearchIndexer({ log });
+  searchIndexer.start();
 
   // The admin's setting when stored, else this option or the configuration.
   const sizeLimit = new MessageSizeLimit(options.maxMessageBytes ?? config.maxMessageBytes, log);
@@ -180,6 +184,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       await scheduled?.stop();
       sizeLimit.stop();
       await relay?.stop();
+      await searchIndexer.stop();
     },
   };
 }

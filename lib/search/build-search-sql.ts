@@ -3,11 +3,14 @@
 // runs it. Every clause starts with m."accountId" = …, which leads every
 // index (and keeps one account's search from ever seeing another's rows).
 //
-// Free text uses the full-text index: lib/store fills "searchVector" with the
-// 'simple' configuration (no stemming, so every language behaves the same),
-// subject weighted A, addresses B, attachment names C, body D.
+// Free text uses the full-text index: lib/store's indexer fills "searchVector"
+// (search-vector.ts: 'simple' configuration, subject weighted A, addresses B,
+// attachment names C, body D) shortly after delivery. Copies still waiting
+// for it (UnindexedMessage) are searched with the vector computed on the fly:
+// see searchSql in search-messages.ts.
 import { Prisma } from "../generated/prisma/client.ts";
 import type { ParsedQuery, SearchCondition } from "./parse-query.ts";
+import { SEARCH_VECTOR_SQL } from "./search-vector.ts";
 
 /** Which folders a search covers, already resolved to ids. */
 export type SearchScope =
@@ -28,12 +31,27 @@ function tsquery(value: string): Prisma.Sql {
   return Prisma.sql`phraseto_tsquery('simple', ${value})`;
 }
 
-function conditionSql(c: SearchCondition): Prisma.Sql | null {
+/** The stored vector, or (for copies the indexer has not reached) the same vector computed now. */
+export type VectorSource = "stored" | "computed";
+
+const VECTOR: Record<VectorSource, Prisma.Sql> = {
+  stored: Prisma.raw(`m."searchVector"`),
+  computed: Prisma.raw(SEARCH_VECTOR_SQL),
+};
+
+/** Whether the query has conditions on the search vector (free text, subject words). */
+export function usesSearchVector(query: ParsedQuery): boolean {
+  return query.conditions.some(
+    (c) => (c.kind === "text" || c.kind === "subject") && HAS_WORD.test(c.value),
+  );
+}
+
+function conditionSql(c: SearchCondition, vector: Prisma.Sql): Prisma.Sql | null {
   let positive: Prisma.Sql;
   switch (c.kind) {
     case "text":
       if (!HAS_WORD.test(c.value)) return null;
-      positive = Prisma.sql`m."searchVector" @@ ${tsquery(c.value)}`;
+      positive = Prisma.sql`${vector} @@ ${tsquery(c.value)}`;
       break;
     case "from": {
       const p = likePattern(c.value);
@@ -51,7 +69,7 @@ function conditionSql(c: SearchCondition): Prisma.Sql | null {
       // The words are in the vector too (weight A): the index narrows the
       // rows, ILIKE then insists they are in the subject.
       positive = HAS_WORD.test(c.value)
-        ? Prisma.sql`(m."searchVector" @@ ${tsquery(c.value)} AND m."subject" ILIKE ${p})`
+        ? Prisma.sql`(${vector} @@ ${tsquery(c.value)} AND m."subject" ILIKE ${p})`
         : Prisma.sql`m."subject" ILIKE ${p}`;
       break;
     }
@@ -84,6 +102,7 @@ export function buildSearchWhere(
   accountId: string,
   query: ParsedQuery,
   scope: SearchScope,
+  vector: VectorSource = "stored",
 ): Prisma.Sql {
   const parts: Prisma.Sql[] = [Prisma.sql`m."accountId" = ${accountId}::uuid`];
   if (scope.kind === "mailbox") {
@@ -92,7 +111,7 @@ export function buildSearchWhere(
     parts.push(Prisma.sql`m."mailboxId" <> ALL(${scope.excludedMailboxIds}::uuid[])`);
   }
   for (const condition of query.conditions) {
-    const sql = conditionSql(condition);
+    const sql = conditionSql(condition, VECTOR[vector]);
     if (sql) parts.push(sql);
   }
   return Prisma.join(parts, " AND ");

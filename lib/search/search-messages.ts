@@ -12,7 +12,7 @@ import {
   type SummaryRow,
 } from "../store/list-messages.ts";
 import { listMailboxes, type MailboxSummary } from "../store/read-mailboxes.ts";
-import { buildSearchWhere, type SearchScope } from "./build-search-sql.ts";
+import { buildSearchWhere, usesSearchVector, type SearchScope } from "./build-search-sql.ts";
 import { parseQuery, type ParsedQuery } from "./parse-query.ts";
 
 export type SearchPage = MessagePage & {
@@ -63,10 +63,31 @@ export function searchSql(
   const keyset = after
     ? Prisma.sql`AND (m."receivedAt", m."id") < (${after.receivedAt}::timestamptz, ${after.id}::uuid)`
     : Prisma.empty;
-  return Prisma.sql`SELECT ${SUMMARY_COLUMNS} FROM "Message" m
+  if (!usesSearchVector(query)) {
+    return Prisma.sql`SELECT ${SUMMARY_COLUMNS} FROM "Message" m
     WHERE ${buildSearchWhere(accountId, query, scope)} ${keyset}
     ORDER BY m."receivedAt" DESC, m."id" DESC
     LIMIT ${limit + 1}`;
+  }
+  // Copies the indexer has not reached yet (lib/store/search-indexer.ts) have
+  // no stored vector: they are searched apart, with the vector computed on
+  // the fly, so new mail is found at once. There are few of them, and the
+  // indexed part keeps using the full-text index.
+  return Prisma.sql`SELECT * FROM (
+    (SELECT ${SUMMARY_COLUMNS} FROM "Message" m
+      WHERE ${buildSearchWhere(accountId, query, scope)} ${keyset}
+        AND NOT EXISTS (SELECT 1 FROM "UnindexedMessage" u
+          WHERE u."accountId" = m."accountId" AND u."messageId" = m."id")
+      ORDER BY m."receivedAt" DESC, m."id" DESC
+      LIMIT ${limit + 1})
+    UNION ALL
+    (SELECT ${SUMMARY_COLUMNS} FROM "UnindexedMessage" u
+      JOIN "Message" m ON m."accountId" = u."accountId" AND m."id" = u."messageId"
+      WHERE u."accountId" = ${accountId}::uuid
+        AND ${buildSearchWhere(accountId, query, scope, "computed")} ${keyset})
+  ) AS found
+  ORDER BY "receivedAt" DESC, "id"::uuid DESC
+  LIMIT ${limit + 1}`;
 }
 
 export async function searchMessages(

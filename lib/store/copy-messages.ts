@@ -10,6 +10,7 @@ import { isUuid } from "./list-messages.ts";
 import { lockMessagesByUid, MAX_MESSAGES_PER_CHANGE } from "./lock-messages.ts";
 import { moveLockedWithUids } from "./move-messages.ts";
 import { notifyMailboxChanges } from "./notify-change.ts";
+import { wakeSearchIndexers } from "./search-indexer.ts";
 
 /** Old and new uid of each message copied or moved, ascending by old uid. */
 export type UidMapping = [fromUid: number, toUid: number][];
@@ -28,7 +29,7 @@ export async function copyMessagesByUid(
   targetId: string,
 ): Promise<UidMapping> {
   checkBatch(uids, targetId);
-  return db.$transaction(async (tx) => {
+  const mapping = await db.$transaction(async (tx) => {
     const rows = (await lockMessagesByUid(tx, accountId, mailboxId, uids)).sort(
       (a, b) => a.uid - b.uid,
     );
@@ -56,8 +57,12 @@ export async function copyMessagesByUid(
     const firstUid = Number(box!.firstUid);
     const newIds = rows.map(() => newUuidV7());
     const newUids = rows.map((_, i) => firstUid + i);
+    // A copy of a message still waiting for its search vector waits too
+    // (search-indexer.ts); the originals are locked, so the indexer cannot
+    // fill theirs between this read and COMMIT.
     await tx.$executeRaw`
-      INSERT INTO "Message" (
+      WITH inserted AS (
+        INSERT INTO "Message" (
         "accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen", "flagged",
         "answered", "draft", "deleted", "keywords", "receivedAt", "sentAt", "size", "fromAddress", "fromName",
         "toList", "ccList", "subject", "messageIdHeader", "inReplyTo", "references", "snippet",
@@ -67,10 +72,15 @@ export async function copyMessagesByUid(
         m."size", m."fromAddress", m."fromName", m."toList", m."ccList", m."subject", m."messageIdHeader",
         m."inReplyTo", m."references", m."snippet", m."hasAttachments", m."searchVector"
       FROM unnest(${rows.map((r) => r.id)}::uuid[], ${newIds}::uuid[], ${newUids}::int[]) AS v(old_id, new_id, uid)
-      JOIN "Message" m ON m."accountId" = ${accountId}::uuid AND m."id" = v.old_id`;
+      JOIN "Message" m ON m."accountId" = ${accountId}::uuid AND m."id" = v.old_id
+      RETURNING "accountId", "id", "searchVector" IS NULL AS "waiting")
+      INSERT INTO "UnindexedMessage" ("accountId", "messageId")
+      SELECT "accountId", "id" FROM inserted WHERE "waiting"`;
     await notifyMailboxChanges(tx, accountId, [targetId], "added");
     return rows.map((r, i): [number, number] => [r.uid, newUids[i]!]);
   });
+  wakeSearchIndexers();
+  return mapping;
 }
 
 /** Moves the folder's messages among `uids` into another folder of the account. */

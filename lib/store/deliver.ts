@@ -4,7 +4,9 @@
 // Storage layout: the raw bytes live once in MessageSource, keyed by their
 // SHA-256, with the parsed bodies and the Attachment rows that depend only on
 // the bytes. Each recipient account gets a Message row (its copy: folder,
-// uid, flags, list fields, search vector) pointing at the source. External
+// uid, flags, list fields) pointing at the source, and an UnindexedMessage
+// row: its search vector is filled after commit by the indexer
+// (search-indexer.ts; search computes it on the fly until then). External
 // recipients get OutboundRecipient rows on the same source.
 //
 // Durability: everything one delivery writes (source, every copy, every
@@ -13,15 +15,16 @@
 // COMMIT returned, which is when SMTP may say 250 (RFC 5321 §6.1).
 //
 // Throughput: concurrent small deliveries are group-committed: the ones that
-// arrive while a transaction runs go into the next one together, which pays
-// one round of statements' overhead and one WAL flush for many messages. A
-// batch that fails is retried one delivery per transaction, so one bad
-// delivery (an account that just went over quota) fails alone.
+// arrive while a transaction runs go into the next one together, written
+// with a fixed handful of multi-row statements and one WAL flush however
+// many messages it holds. A batch that fails is retried one delivery per
+// transaction, so one bad delivery (an account that just went over quota)
+// fails alone.
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { CommitFailedError, sql, withTransaction, type Sql, type SqlClient } from "../db/sql.ts";
+import { CommitFailedError, Sql, sql, withTransaction, type SqlClient } from "../db/sql.ts";
 import { UserError } from "../errors.ts";
-import { MAX_CONCURRENT_LARGE_DELIVERIES, MAX_SEARCH_TEXT_CHARS } from "../config/limits.ts";
+import { MAX_CONCURRENT_LARGE_DELIVERIES } from "../config/limits.ts";
 import { createSemaphore } from "../concurrency.ts";
 import { loadConfig } from "../config/index.ts";
 import { enqueueStatement } from "../queue/enqueue.ts";
@@ -30,6 +33,7 @@ import type { ParsedMessage } from "../mime/parse-message.ts";
 import { MAIL_CHANGES_CHANNEL } from "./changes.ts";
 import { countMailVolumeStatement } from "./mail-volume.ts";
 import { newUuidV7 } from "./ids.ts";
+import { wakeSearchIndexers } from "./search-indexer.ts";
 
 /**
  * A message's bytes as they will be stored: `prefix` (trace headers the
@@ -131,9 +135,11 @@ export async function storeDelivery(delivery: Delivery): Promise<StoredCopy[]> {
   // Spool-file deliveries stream their bytes in and take a transaction each;
   // batching them would hold small messages behind a 25 MiB copy.
   if (prepared.some((p) => p.sha256 === null)) {
-    return largeTransactions.run(() =>
+    const copies = await largeTransactions.run(() =>
       withTransaction(async (tx) => (await writeDeliveries(tx, [{ delivery, prepared }]))[0]!),
     );
+    wakeSearchIndexers();
+    return copies;
   }
   return batcher.submit(delivery, prepared);
 }
@@ -179,6 +185,7 @@ class GroupCommitter {
   private async run(batch: Job[]): Promise<void> {
     try {
       const results = await withTransaction((tx) => writeDeliveries(tx, batch));
+      wakeSearchIndexers();
       batch.forEach((job, i) => job.resolve(results[i]!));
     } catch (error) {
       // A failed COMMIT may have committed after all: trying the deliveries
@@ -196,64 +203,49 @@ class GroupCommitter {
 const batcher = new GroupCommitter();
 
 /**
- * Writes deliveries in the caller's transaction, in phases: every source
- * first (no row locks beyond their own keys), then every copy, then the
- * outbound rows. Copies take the Account and Mailbox row locks, held to
- * COMMIT; doing the source work first keeps it out of that window, so a
- * second batch can insert its sources while the first one holds the folder.
- * Locks are taken in a fixed order (sources by hash, accounts by id) so
- * concurrent transactions touching the same accounts cannot deadlock.
+ * Writes deliveries in the caller's transaction with a fixed number of
+ * statements however many deliveries the batch holds (each statement costs
+ * a round trip and a turn of both event loops, which under load is most of
+ * a message's time): every source in one INSERT, then a statement that locks
+ * the recipient accounts and looks up existing threads, then every copy with
+ * its counters in one statement, then the outbound rows and the hourly
+ * volume counts. Account rows are
+ * locked in id order and sources inserted in hash order, so concurrent
+ * batches touching the same accounts or bytes cannot deadlock.
  */
 async function writeDeliveries(
   tx: SqlClient,
   jobs: { delivery: Delivery; prepared: Prepared[] }[],
 ): Promise<StoredCopy[][]> {
-  const sources: InsertedSource[][] = jobs.map(() => []);
-  const sourceOrder = jobs
-    .flatMap((job, j) => job.prepared.map((p, i) => ({ j, i, p })))
-    .sort((a, b) => (a.p.sha256 ?? "").localeCompare(b.p.sha256 ?? ""));
-  for (const { j, i, p } of sourceOrder) sources[j]![i] = await insertSource(tx, p);
+  const sha256s: string[][] = jobs.map(() => []);
+  const inMemory: SourceRow[] = [];
+  for (const [j, { prepared }] of jobs.entries()) {
+    for (const [i, p] of prepared.entries()) {
+      const bytes = p.source.bytes;
+      if (bytes.kind === "file") {
+        sha256s[j]![i] = await insertLargeSource(tx, p, bytes);
+      } else {
+        sha256s[j]![i] = p.sha256!;
+        const raw = sql`${bytes.prefix}::bytea || ${bytes.body}::bytea`;
+        inMemory.push({ sha256: p.sha256!, raw, size: p.size, parsed: p.source.parsed });
+      }
+    }
+  }
+  if (inMemory.length > 0) await tx.query(insertSourcesStatement(inMemory).toQuery());
 
-  const work = jobs.flatMap((job, j) =>
-    job.prepared.flatMap((p, i) => [
-      ...p.source.accountIds.map((accountId) => ({
-        j,
-        accountId,
-        folder: "INBOX" as const,
-        p,
-        source: sources[j]![i]!,
-      })),
-      ...(p.source.filedCopies ?? []).map((c) => ({
-        j,
-        accountId: c.accountId,
-        folder: c.folder,
-        p,
-        source: sources[j]![i]!,
-      })),
-      ...(p.source.folderCopies ?? []).map((c) => ({
-        j,
-        accountId: c.accountId,
-        folder: null,
-        target: c,
-        p,
-        source: sources[j]![i]!,
-      })),
-    ]),
-  );
-  work.sort((a, b) => a.accountId.localeCompare(b.accountId));
+  const plans = planCopies(jobs, sha256s);
+  await resolveThreads(tx, plans);
+  const stored = plans.length > 0 ? await insertCopies(tx, plans) : new Map<string, CopyRow>();
   const copies: StoredCopy[][] = jobs.map(() => []);
-  for (const w of work) {
-    copies[w.j]!.push(
-      await insertCopy(
-        tx,
-        w.accountId,
-        w.folder,
-        w.source,
-        w.p,
-        jobs[w.j]!.delivery,
-        "target" in w ? w.target : undefined,
-      ),
-    );
+  for (const plan of plans) {
+    const row = stored.get(plan.messageId)!;
+    copies[plan.job]!.push({
+      accountId: plan.accountId,
+      mailboxId: row.mailboxId,
+      messageId: plan.messageId,
+      uid: Number(row.uid),
+      folder: plan.folder,
+    });
   }
 
   for (const [j, { delivery, prepared }] of jobs.entries()) {
@@ -262,7 +254,7 @@ async function writeDeliveries(
       await tx.query(
         enqueueStatement({
           accountId: delivery.outboundAccountId ?? null,
-          sourceSha256: sources[j]![i]!.sha256,
+          sourceSha256: sha256s[j]![i]!,
           recipients: p.source.outbound,
           notBefore: delivery.outboundNotBefore ?? delivery.receivedAt,
           lifetimeSeconds: loadConfig().relay.lifetimeSeconds,
@@ -285,88 +277,76 @@ async function writeDeliveries(
   return copies;
 }
 
-type InsertedSource = {
-  sha256: string;
-  /** The search vector of the parsed message (text form), the same for every copy. */
-  vector: string;
-};
+type SourceRow = { sha256: string; raw: Sql; size: number; parsed: ParsedMessage };
 
-/**
- * Inserts the source unless the same bytes are stored already, and computes
- * the search vector its copies carry: subject (A), addresses (B), attachment
- * names (C), body text cut to MAX_SEARCH_TEXT_CHARS (D), with the language-
- * neutral 'simple' configuration (mail comes in every language).
- */
-async function insertSource(tx: SqlClient, p: Prepared): Promise<InsertedSource> {
-  const { parsed } = p.source;
-  const search = searchFields(parsed);
-  const text = clean(parsed.text);
-  const html = parsed.html === null ? null : clean(parsed.html);
-  const attachments = parsed.attachments;
-  const names = attachments.map((a) => (a.filename === null ? null : clean(a.filename)));
-  const types = attachments.map((a) => clean(a.contentType));
-  const sizes = attachments.map((a) => a.size);
-  const cids = attachments.map((a) => (a.contentId === null ? null : clean(a.contentId)));
-  const inline = attachments.map((a) => a.inline);
-  const indexes = attachments.map((_, i) => i);
-
-  let sha256: string;
-  let raw: Sql;
-  let largeObject: number | null = null;
-  const bytes = p.source.bytes;
-  if (bytes.kind === "memory") {
-    sha256 = p.sha256!;
-    raw = sql`${bytes.prefix}::bytea || ${bytes.body}::bytea`;
-  } else {
-    // A large message goes through a Postgres large object, piece by piece,
-    // so the gateway never holds it whole; lo_get then makes the bytea in the
-    // server. The large object is transactional and unlinked below.
-    ({ sha256, largeObject } = await copyFileToLargeObject(tx, bytes));
-    raw = sql`lo_get(${largeObject}::oid)`;
-  }
-
-  // The Attachment insert runs although nothing reads it: data-modifying
-  // WITH parts always run to completion.
-  const statement = sql`
-    WITH src AS (
-      INSERT INTO "MessageSource" ("sha256", "raw", "size", "textBody", "htmlBody")
-      VALUES (${sha256}, ${raw}, ${p.size}::int, ${text}, ${html})
-      ON CONFLICT ("sha256") DO NOTHING
-      RETURNING "sha256"
-    ), attachments AS (
-      INSERT INTO "Attachment" ("sourceSha256", "index", "filename", "contentType", "size", "contentId", "inline")
-      SELECT src."sha256", a.i, a.filename, a.ctype, a.size, a.cid, a.inline
-      FROM src, unnest(${indexes}::int[], ${names}::text[], ${types}::text[], ${sizes}::int[], ${cids}::text[], ${inline}::boolean[])
-        AS a(i, filename, ctype, size, cid, inline)
-    )
-    SELECT (setweight(to_tsvector('simple', ${search.subject}), 'A')
-      || setweight(to_tsvector('simple', ${search.addresses}), 'B')
-      || setweight(to_tsvector('simple', ${search.attachmentNames}), 'C')
-      || setweight(to_tsvector('simple', ${search.body}), 'D'))::text AS "vector"`;
-  const result = await tx.query<{ vector: string }>(
-    statement.toQuery(largeObject === null ? "store-source" : "store-source-lo"),
-  );
-  if (largeObject !== null) await tx.query(sql`SELECT lo_unlink(${largeObject}::oid)`.toQuery());
-  return { sha256, vector: result.rows[0]!.vector };
+/** `a, b, c` from fragments. */
+function commaList(parts: Sql[]): Sql {
+  return new Sql(["", ...parts.slice(1).map(() => ", "), ""], parts);
 }
 
-function searchFields(m: ParsedMessage) {
-  return {
-    subject: clean(m.subject),
-    addresses: clean(
-      [m.from, ...m.to, ...m.cc]
-        .filter((a) => a !== null)
-        .map((a) => `${a.name} ${a.address}`)
-        .join(" "),
-    ),
-    attachmentNames: clean(
-      m.attachments
-        .map((a) => a.filename ?? "")
-        .filter(Boolean)
-        .join(" "),
-    ),
-    body: clean(m.text.slice(0, MAX_SEARCH_TEXT_CHARS)),
+/**
+ * Inserts sources unless the same bytes are stored already, with their
+ * parsed bodies and attachment rows. The search vector is not computed here:
+ * the indexer (search-indexer.ts) fills it after commit.
+ */
+function insertSourcesStatement(sources: SourceRow[]): Sql {
+  const unique = [...new Map(sources.map((s) => [s.sha256, s])).values()].sort((a, b) =>
+    a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0,
+  );
+  const rows = unique.map((s) => {
+    const text = clean(s.parsed.text);
+    const html = s.parsed.html === null ? null : clean(s.parsed.html);
+    return sql`(${s.sha256}, ${s.raw}, ${s.size}::int, ${text}, ${html})`;
+  });
+  const attachments = unique.flatMap((s) =>
+    s.parsed.attachments.map((a, index) => ({ sha256: s.sha256, index, a })),
+  );
+  // The Attachment insert runs although nothing reads it: data-modifying
+  // WITH parts always run to completion.
+  const attachmentInsert =
+    attachments.length === 0
+      ? sql``
+      : sql`, attachments AS (
+      INSERT INTO "Attachment" ("sourceSha256", "index", "filename", "contentType", "size", "contentId", "inline")
+      SELECT a.sha256, a.i, a.filename, a.ctype, a.size, a.cid, a.inline
+      FROM unnest(${attachments.map((x) => x.sha256)}::text[], ${attachments.map((x) => x.index)}::int[],
+        ${attachments.map((x) => (x.a.filename === null ? null : clean(x.a.filename)))}::text[],
+        ${attachments.map((x) => clean(x.a.contentType))}::text[], ${attachments.map((x) => x.a.size)}::int[],
+        ${attachments.map((x) => (x.a.contentId === null ? null : clean(x.a.contentId)))}::text[],
+        ${attachments.map((x) => x.a.inline)}::boolean[]) AS a(sha256, i, filename, ctype, size, cid, inline)
+      WHERE a.sha256 IN (SELECT "sha256" FROM src)
+    )`;
+  return sql`
+    WITH src AS (
+      INSERT INTO "MessageSource" ("sha256", "raw", "size", "textBody", "htmlBody")
+      VALUES ${commaList(rows)}
+      ON CONFLICT ("sha256") DO NOTHING
+      RETURNING "sha256"
+    )${attachmentInsert}
+    SELECT count(*)::int AS "inserted" FROM src`;
+}
+
+/**
+ * A spool-file source: its bytes go through a Postgres large object, piece
+ * by piece, so the gateway never holds the message whole; lo_get then makes
+ * the bytea in the server. The large object is transactional and unlinked
+ * once copied.
+ */
+async function insertLargeSource(
+  tx: SqlClient,
+  p: Prepared,
+  bytes: Extract<MessageBytes, { kind: "file" }>,
+): Promise<string> {
+  const { sha256, largeObject } = await copyFileToLargeObject(tx, bytes);
+  const row = {
+    sha256,
+    raw: sql`lo_get(${largeObject}::oid)`,
+    size: p.size,
+    parsed: p.source.parsed,
   };
+  await tx.query(insertSourcesStatement([row]).toQuery());
+  await tx.query(sql`SELECT lo_unlink(${largeObject}::oid)`.toQuery());
+  return sha256;
 }
 
 async function copyFileToLargeObject(
@@ -403,115 +383,271 @@ async function copyFileToLargeObject(
   return { sha256: hash.digest("hex"), largeObject };
 }
 
-type CopyRow = { mailboxId: string; uid: number };
+/** One copy to write: an account's folder gets a source. */
+type CopyPlan = {
+  /** Index of its delivery in the batch. */
+  job: number;
+  accountId: string;
+  /** The special folder of an Inbox or filed copy; null for a folderCopies copy. */
+  folder: StoredCopy["folder"];
+  /** The folder of a folderCopies copy; null for the others. */
+  mailboxId: string | null;
+  flags: MessageFlags;
+  sha256: string;
+  size: number;
+  delivery: Delivery;
+  parsed: ParsedMessage;
+  messageId: string;
+  /** Set by resolveThreads. */
+  threadId: string;
+  /**
+   * Set by resolveThreads: the normalized subject of the copy's thread, when
+   * known (a new thread's, or one found by subject), for later copies of
+   * the batch that join by subject.
+   */
+  threadSubject: string | null;
+  threadKey: string;
+  messageIdHeader: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  /** References and In-Reply-To: a copy joins the thread of any of these. */
+  parentIds: string[];
+  /** Whether the copy may join a recent thread by subject. */
+  bySubject: boolean;
+};
+
+/** A filed copy's flags: read, nothing else set. */
+const NO_FLAGS: MessageFlags = {
+  seen: true,
+  flagged: false,
+  answered: false,
+  draft: false,
+  deleted: false,
+  keywords: [],
+};
+
+function planCopies(
+  jobs: { delivery: Delivery; prepared: Prepared[] }[],
+  sha256s: string[][],
+): CopyPlan[] {
+  return jobs.flatMap(({ delivery, prepared }, job) =>
+    prepared.flatMap((p, i) => {
+      // Deliveries are new mail; the sender's own copies (Sent, Drafts) are
+      // read already; APPEND gives its own flags.
+      const unread = { ...NO_FLAGS, seen: false };
+      const targets = [
+        ...p.source.accountIds.map((accountId) => ({
+          accountId,
+          folder: "INBOX" as const,
+          mailboxId: null,
+          flags: unread,
+        })),
+        ...(p.source.filedCopies ?? []).map((c) => ({ ...c, mailboxId: null, flags: NO_FLAGS })),
+        ...(p.source.folderCopies ?? []).map((c) => ({ ...c, folder: null })),
+      ];
+      const m = p.source.parsed;
+      const threadKey = clean(normalizeSubject(m.subject)).slice(0, MAX_INDEXED_CHARS);
+      const references = m.references
+        .slice(-MAX_REFERENCES)
+        .map((r) => clean(r).slice(0, MAX_INDEXED_CHARS));
+      const inReplyTo =
+        m.inReplyTo === null ? null : clean(m.inReplyTo).slice(0, MAX_INDEXED_CHARS);
+      const parentIds = inReplyTo ? [...references, inReplyTo] : references;
+      return targets.map((target) => ({
+        job,
+        accountId: target.accountId,
+        folder: target.folder,
+        mailboxId: target.mailboxId,
+        flags: target.flags,
+        sha256: sha256s[job]![i]!,
+        size: p.size,
+        delivery,
+        parsed: m,
+        messageId: newUuidV7(delivery.receivedAt.getTime()),
+        threadId: "",
+        threadSubject: null,
+        threadKey,
+        messageIdHeader:
+          m.messageId === null ? null : clean(m.messageId).slice(0, MAX_INDEXED_CHARS),
+        inReplyTo,
+        references,
+        parentIds,
+        // RFC 5256 §2.1-style fallback: only replies join by subject, and
+        // only an earlier conversation of the last weeks.
+        bySubject: threadKey !== "" && (hasReplyPrefix(m.subject) || parentIds.length > 0),
+      }));
+    }),
+  );
+}
 
 /**
- * One copy into the account's Inbox, in one statement: thread found or made,
- * quota checked and charged, uid and modseq allocated from the Mailbox row
- * (its row lock orders concurrent deliveries to one folder: RFC 3501 §2.3.1.1
- * wants uids strictly ascending), counters kept, message inserted, NOTIFY
- * queued (Postgres sends it at COMMIT).
+ * Locks the recipient accounts (in id order: the quota charge and the
+ * folder counters are updated under these locks) and picks each copy's
+ * thread: the newest message it refers to, else a recent thread with its
+ * subject if it is a reply, else a new one. Copies earlier in the same batch
+ * count as the newest messages, since the database does not hold them yet.
  */
-async function insertCopy(
-  tx: SqlClient,
-  accountId: string,
-  folder: StoredCopy["folder"],
-  source: InsertedSource,
-  p: Prepared,
-  delivery: Delivery,
-  target?: { mailboxId: string; flags: MessageFlags },
-): Promise<StoredCopy> {
-  const sha256 = source.sha256;
-  const m = p.source.parsed;
-  const messageId = newUuidV7(delivery.receivedAt.getTime());
-  const newThreadId = newUuidV7(delivery.receivedAt.getTime());
-  const subject = clean(m.subject);
-  const threadKey = clean(normalizeSubject(m.subject)).slice(0, MAX_INDEXED_CHARS);
-  const references = m.references
-    .slice(-MAX_REFERENCES)
-    .map((r) => clean(r).slice(0, MAX_INDEXED_CHARS));
-  const inReplyTo = m.inReplyTo === null ? null : clean(m.inReplyTo).slice(0, MAX_INDEXED_CHARS);
-  const parentIds = inReplyTo ? [...references, inReplyTo] : references;
-  // RFC 5256 §2.1-style fallback: only replies join by subject, and only an
-  // earlier conversation of the last weeks.
-  const bySubject = threadKey !== "" && (hasReplyPrefix(m.subject) || parentIds.length > 0);
-  const subjectCutoff = new Date(delivery.receivedAt.getTime() - SUBJECT_THREAD_WINDOW_MS);
-  const enforceQuota = delivery.enforceQuota ?? true;
-  // The sender's own copies (Sent) are read already; deliveries are new mail.
-  const flags: MessageFlags = target?.flags ?? {
-    seen: folder !== "INBOX",
-    flagged: false,
-    answered: false,
-    draft: false,
-    deleted: false,
-    keywords: [],
-  };
-  const seen = flags.seen;
-  const from = m.from;
+async function resolveThreads(tx: SqlClient, plans: CopyPlan[]): Promise<void> {
+  const accountIds = [...new Set(plans.map((c) => c.accountId))].sort();
+  const lookups = plans.filter((c) => c.parentIds.length > 0 || c.bySubject);
+  const found = new Map<CopyPlan, { byParent: string | null; bySubject: string | null }>();
+  if (lookups.length > 0 || accountIds.length > 1) {
+    const rows = lookups.map(
+      (c, n) =>
+        sql`(${n}::int, ${c.accountId}::uuid, ${c.parentIds}::text[], ${c.bySubject}::boolean, ${c.threadKey}::text,
+          ${new Date(c.delivery.receivedAt.getTime() - SUBJECT_THREAD_WINDOW_MS)}::timestamptz)`,
+    );
+    const { rows: threads } = await tx.query<{
+      n: number | null;
+      byParent: string | null;
+      bySubject: string | null;
+    }>(
+      sql`
+        WITH locked AS (
+          SELECT "id" FROM "Account" WHERE "id" = ANY(${accountIds}::uuid[]) ORDER BY "id" FOR UPDATE
+        ), wanted AS (${
+          lookups.length > 0
+            ? sql`SELECT * FROM (VALUES ${commaList(rows)}) AS v(n, "accountId", parents, "bySubject", key, cutoff)`
+            : sql`SELECT NULL::int AS n, NULL::uuid AS "accountId", NULL::text[] AS parents,
+                false AS "bySubject", NULL::text AS key, NULL::timestamptz AS cutoff WHERE false`
+        })
+        -- The outer join makes the locks taken even when no copy needs a lookup.
+        SELECT c.n,
+          (SELECT m."threadId" FROM "Message" m
+            WHERE m."accountId" = c."accountId" AND m."messageIdHeader" = ANY(c.parents)
+            ORDER BY m."receivedAt" DESC LIMIT 1)::text AS "byParent",
+          (SELECT t."id" FROM "Thread" t
+            WHERE c."bySubject" AND t."accountId" = c."accountId" AND t."normalizedSubject" = c.key
+              AND t."lastMessageAt" >= c.cutoff
+            ORDER BY t."lastMessageAt" DESC LIMIT 1)::text AS "bySubject"
+        FROM (SELECT count(*) FROM locked) l LEFT JOIN wanted c ON true`.toQuery(),
+    );
+    for (const row of threads) if (row.n !== null) found.set(lookups[row.n]!, row);
+  }
+  for (const [k, c] of plans.entries()) {
+    const earlier = plans
+      .slice(0, k)
+      .filter((e) => e.accountId === c.accountId)
+      .reverse();
+    const db = found.get(c);
+    const parent = earlier.find(
+      (e) => e.messageIdHeader !== null && c.parentIds.includes(e.messageIdHeader),
+    );
+    const sameSubject = c.bySubject
+      ? earlier.find((e) => e.threadSubject === c.threadKey)
+      : undefined;
+    if (parent) {
+      [c.threadId, c.threadSubject] = [parent.threadId, parent.threadSubject];
+    } else if (db?.byParent) {
+      [c.threadId, c.threadSubject] = [db.byParent, null];
+    } else if (sameSubject) {
+      [c.threadId, c.threadSubject] = [sameSubject.threadId, sameSubject.threadSubject];
+    } else if (db?.bySubject) {
+      [c.threadId, c.threadSubject] = [db.bySubject, c.threadKey];
+    } else {
+      [c.threadId, c.threadSubject] = [newUuidV7(c.delivery.receivedAt.getTime()), c.threadKey];
+    }
+  }
+}
+
+type CopyRow = { id: string; accountId: string; mailboxId: string; uid: number };
+
+/**
+ * Every copy in one statement: threads made or touched, quota checked and
+ * charged per account, uids and modseqs allocated from each folder's
+ * Mailbox row (one UPDATE per folder, holding its row lock to COMMIT: RFC
+ * 3501 §2.3.1.1 wants uids strictly ascending; each copy gets its own
+ * modseq), counters kept, messages inserted and queued for the search
+ * indexer, NOTIFY queued per copy (Postgres sends them at COMMIT). Throws
+ * OverQuotaError when an account's copies do not fit (or a folder is gone);
+ * the caller's transaction then rolls back whole.
+ */
+async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<string, CopyRow>> {
   const list = (addresses: ParsedMessage["to"]) =>
     JSON.stringify(addresses.map((a) => ({ name: clean(a.name), address: clean(a.address) })));
-
+  const rows = plans.map((c, n) => {
+    const m = c.parsed;
+    const f = c.flags;
+    return sql`(${n}::int, ${c.accountId}::uuid, ${c.folder}::"SpecialUse", ${c.mailboxId}::uuid,
+      ${c.messageId}::uuid, ${c.threadId}::uuid, ${c.threadKey}::text, ${c.sha256}::text, ${c.size}::int,
+      ${f.seen}::boolean, ${f.flagged}::boolean, ${f.answered}::boolean, ${f.draft}::boolean,
+      ${f.deleted}::boolean, ${f.keywords}::text[], ${c.delivery.enforceQuota ?? true}::boolean,
+      ${c.delivery.receivedAt}::timestamptz, ${m.date}::timestamptz, ${clean(m.from?.address ?? "")}::text,
+      ${clean(m.from?.name ?? "")}::text, ${list(m.to)}::jsonb, ${list(m.cc)}::jsonb, ${clean(m.subject)}::text,
+      ${c.messageIdHeader}::text, ${c.inReplyTo}::text, ${c.references}::text[], ${clean(m.snippet)}::text,
+      ${m.attachments.some((a) => !a.inline)}::boolean)`;
+  });
+  // target: each copy's folder row, by special use or by id (an APPEND into
+  // the Inbox and a delivery to it share one folder, so one UPDATE).
   const statement = sql`
-    WITH found AS (
-      SELECT COALESCE(
-        (SELECT m."threadId" FROM "Message" m
-          WHERE m."accountId" = ${accountId}::uuid AND m."messageIdHeader" = ANY(${parentIds}::text[])
-          ORDER BY m."receivedAt" DESC LIMIT 1),
-        (SELECT t."id" FROM "Thread" t
-          WHERE ${bySubject} AND t."accountId" = ${accountId}::uuid AND t."normalizedSubject" = ${threadKey}
-            AND t."lastMessageAt" >= ${subjectCutoff}
-          ORDER BY t."lastMessageAt" DESC LIMIT 1),
-        ${newThreadId}::uuid) AS id
+    WITH c AS (
+      SELECT * FROM (VALUES ${commaList(rows)}) AS v(n, "accountId", folder, "targetId", id, "threadId",
+        "threadKey", "sha256", size, seen, flagged, answered, draft, deleted, keywords, "enforceQuota",
+        "receivedAt", "sentAt", "fromAddress", "fromName", "toList", "ccList", subject, "messageIdHeader",
+        "inReplyTo", "references", snippet, "hasAttachments")
+    ), target AS (
+      SELECT c.n, b."id" AS "mailboxId" FROM c JOIN "Mailbox" b ON b."accountId" = c."accountId"
+        AND (b."specialUse" = c.folder OR b."id" = c."targetId")
     ), thread AS (
       INSERT INTO "Thread" ("accountId", "id", "normalizedSubject", "lastMessageAt")
-      SELECT ${accountId}::uuid, found.id, ${threadKey}, ${delivery.receivedAt} FROM found
+      SELECT "accountId", "threadId", (array_agg("threadKey" ORDER BY n))[1], max("receivedAt")
+      FROM c GROUP BY "accountId", "threadId"
       ON CONFLICT ("accountId", "id") DO UPDATE
         SET "lastMessageAt" = GREATEST("Thread"."lastMessageAt", EXCLUDED."lastMessageAt")
-      RETURNING "id"
+    ), charge AS (
+      SELECT "accountId", sum(size)::int8 AS bytes, bool_or("enforceQuota") AS enforce
+      FROM c GROUP BY "accountId"
     ), account AS (
-      UPDATE "Account" SET "usedBytes" = "usedBytes" + ${p.size}::int8
-      WHERE "id" = ${accountId}::uuid AND (NOT ${enforceQuota} OR "usedBytes" + ${p.size}::int8 <= "quotaBytes")
-      RETURNING "id"
+      UPDATE "Account" a SET "usedBytes" = a."usedBytes" + charge.bytes
+      FROM charge
+      WHERE a."id" = charge."accountId" AND (NOT charge.enforce OR a."usedBytes" + charge.bytes <= a."quotaBytes")
+      RETURNING a."id"
+    ), added AS (
+      SELECT c."accountId", t."mailboxId", count(*)::int AS copies,
+        (count(*) FILTER (WHERE NOT c.seen))::int AS unread, sum(c.size)::int8 AS bytes
+      FROM c JOIN target t ON t.n = c.n GROUP BY c."accountId", t."mailboxId"
     ), mailbox AS (
-      UPDATE "Mailbox" SET
-        "uidNext" = "uidNext" + 1,
-        "highestModseq" = "highestModseq" + 1,
-        "messageCount" = "messageCount" + 1,
-        "unreadCount" = "unreadCount" + ${seen ? 0 : 1}::int,
-        "totalBytes" = "totalBytes" + ${p.size}::int8
-      WHERE "accountId" = ${accountId}::uuid
-        AND ("specialUse" = ${folder}::"SpecialUse" OR "id" = ${target?.mailboxId ?? null}::uuid)
-        AND EXISTS (SELECT 1 FROM account)
-      RETURNING "id", "uidNext" - 1 AS uid, "highestModseq" AS modseq
+      UPDATE "Mailbox" b SET
+        "uidNext" = b."uidNext" + added.copies,
+        "highestModseq" = b."highestModseq" + added.copies,
+        "messageCount" = b."messageCount" + added.copies,
+        "unreadCount" = b."unreadCount" + added.unread,
+        "totalBytes" = b."totalBytes" + added.bytes
+      FROM added
+      WHERE b."accountId" = added."accountId" AND b."id" = added."mailboxId"
+        AND added."accountId" IN (SELECT "id" FROM account)
+      RETURNING b."accountId", b."id", b."uidNext" - added.copies AS "firstUid",
+        b."highestModseq" - added.copies AS "modseqBefore"
     ), inserted AS (
       INSERT INTO "Message" (
         "accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen",
         "flagged", "answered", "draft", "deleted", "keywords",
         "receivedAt", "sentAt", "size", "fromAddress", "fromName", "toList", "ccList",
-        "subject", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments", "searchVector")
-      SELECT ${accountId}::uuid, ${messageId}::uuid, mailbox.id, mailbox.uid, mailbox.modseq, ${sha256}, thread.id, ${seen},
-        ${flags.flagged}, ${flags.answered}, ${flags.draft}, ${flags.deleted}, ${flags.keywords}::text[],
-        ${delivery.receivedAt}, ${m.date}, ${p.size}::int, ${clean(from?.address ?? "")}, ${clean(from?.name ?? "")},
-        ${list(m.to)}::jsonb, ${list(m.cc)}::jsonb, ${subject},
-        ${m.messageId === null ? null : clean(m.messageId).slice(0, MAX_INDEXED_CHARS)}, ${inReplyTo},
-        ${references}::text[], ${clean(m.snippet)}, ${m.attachments.some((a) => !a.inline)},
-        ${source.vector}::tsvector
-      FROM mailbox, thread
-      RETURNING "mailboxId", "uid"
+        "subject", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments")
+      SELECT c."accountId", c.id, b.id, b."firstUid" + (row_number() OVER w)::int - 1,
+        b."modseqBefore" + row_number() OVER w, c."sha256", c."threadId", c.seen,
+        c.flagged, c.answered, c.draft, c.deleted, c.keywords,
+        c."receivedAt", c."sentAt", c.size, c."fromAddress", c."fromName", c."toList", c."ccList",
+        c.subject, c."messageIdHeader", c."inReplyTo", c."references", c.snippet, c."hasAttachments"
+      FROM c JOIN target t ON t.n = c.n JOIN mailbox b ON b."accountId" = c."accountId" AND b.id = t."mailboxId"
+      WINDOW w AS (PARTITION BY b.id ORDER BY c.n)
+      RETURNING "accountId", "id", "mailboxId", "uid"
+    ), unindexed AS (
+      INSERT INTO "UnindexedMessage" ("accountId", "messageId") SELECT "accountId", "id" FROM inserted
     )
-    SELECT inserted."mailboxId"::text AS "mailboxId", inserted."uid",
+    SELECT i."id"::text AS "id", i."accountId"::text AS "accountId", i."mailboxId"::text AS "mailboxId", i."uid",
       pg_notify(${MAIL_CHANGES_CHANNEL}, json_build_object(
-        'accountId', ${accountId}::text, 'mailboxId', inserted."mailboxId", 'kind', 'new',
-        'messageId', ${messageId}::text, 'uid', inserted."uid")::text)::text AS notified
-    FROM inserted`;
-  const { rows } = await tx.query<CopyRow>(statement.toQuery("store-copy"));
-  const row = rows[0];
-  if (!row) {
-    // Nothing inserted: the quota check refused (or the account has no Inbox,
-    // which createAccount never allows). The transaction rolls back whole.
-    throw new OverQuotaError(accountId);
-  }
-  return { accountId, mailboxId: row.mailboxId, messageId, uid: Number(row.uid), folder };
+        'accountId', i."accountId"::text, 'mailboxId', i."mailboxId", 'kind', 'new',
+        'messageId', i."id"::text, 'uid', i."uid")::text)::text AS notified
+    FROM inserted i`;
+  const result = await tx.query<CopyRow>(statement.toQuery());
+  const stored = new Map(result.rows.map((row) => [row.id, row]));
+  const missing = plans.find((c) => !stored.has(c.messageId));
+  // Nothing inserted for an account: its quota check refused (or the folder
+  // is gone: createAccount never allows a missing special folder). The
+  // transaction rolls back whole.
+  if (missing) throw new OverQuotaError(missing.accountId);
+  return stored;
 }
 
 /** Postgres text and jsonb cannot hold NUL characters; mail sometimes does. */

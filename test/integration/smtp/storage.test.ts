@@ -107,6 +107,12 @@ test("list fields, snippet, attachments and bodies are filled from the parse", a
     [[0, "numbers.csv", "text/csv", 8, false]],
   );
   // The search vector covers subject, addresses, attachment names and body.
+  // The gateway's indexer fills it just after the commit (NOTIFY-woken).
+  const deadline = Date.now() + 10_000;
+  while ((await db.unindexedMessage.count({ where: { accountId: bob.id } })) > 0) {
+    assert.ok(Date.now() < deadline, "the gateway's search indexer did not run");
+    await new Promise((r) => setTimeout(r, 25));
+  }
   for (const term of ["quarterly", "dave@example.net", "numbers.csv", "xylophone"]) {
     const rows = await db.$queryRaw<{ id: string }[]>`
       SELECT "id"::text FROM "Message" WHERE "accountId" = ${bob.id}::uuid
