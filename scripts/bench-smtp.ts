@@ -6,10 +6,14 @@
 //     library's own limit), under the same load; and the ratio of the two;
 //  3. the gateway's peak RSS while 20 clients each send a message with a
 //     25 MiB attachment at once.
+// Each measured run also prints the CPU milliseconds per message that the
+// gateway (or bare server), Postgres (all its processes) and the load client
+// spent; --cpu-prof DIR writes V8 profiles of the gateway.
 // The load generator (test/helpers/smtp-load.ts) runs in this process.
 import { spawn, type ChildProcess } from "node:child_process";
+import dgram from "node:dgram";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -29,6 +33,12 @@ const { values: args } = parseArgs({
     "big-clients": { type: "string", default: "20" },
     "big-mib": { type: "string", default: "25" },
     "bare-server": { type: "string" },
+    // Writes V8 CPU profiles of the gateway (both runs) into this folder.
+    "cpu-prof": { type: "string" },
+    // "nxdomain": a local DNS server answers that no name exists (the
+    // sender's domain publishes no SPF/DKIM/DMARC), as the cached answers of a
+    // real resolver would; "unreachable": every lookup fails (temperror).
+    dns: { type: "string", default: "nxdomain" },
   },
 });
 
@@ -69,6 +79,8 @@ async function main() {
   await chmod(work, 0o755);
   const children: ChildProcess[] = [];
   const pg = await startEmbeddedPostgres({ dir: path.join(work, "pg"), port: await getFreePort() });
+  const dns = args.dns === "unreachable" ? null : await startNxdomainServer();
+  process.env.DNS_SERVERS = dns ? `127.0.0.1:${dns.port}` : "127.0.0.1:9";
   try {
     const databaseUrl = await ensureDatabase(pg.adminUrl, "bench");
     await migrate(databaseUrl);
@@ -81,12 +93,18 @@ async function main() {
     // 1. The gateway.
     const gatewayPort = await getFreePort();
     const gateway = await spawnAndWait(
-      ["--import", "tsx", "mail-gateway/main.ts"],
+      [...profileArgs(), "--import", "tsx", "mail-gateway/main.ts"],
       gatewayEnv(databaseUrl, work, gatewayPort, {}),
       "smtp listening",
     );
     children.push(gateway);
-    const stored = await measure("gateway", gatewayPort, connections, seconds, size);
+    const postmasterPid = Number(
+      (await readFile(path.join(work, "pg", "cluster", "postmaster.pid"), "utf8")).split("\n")[0],
+    );
+    const stored = await measure("gateway", gatewayPort, connections, seconds, size, {
+      gateway: gateway.pid!,
+      postgres: postmasterPid,
+    });
     const count = await db.message.count({ where: { accountId: bob.id } });
     if (count < stored.acked) throw new Error(`${stored.acked} acknowledged but ${count} stored`);
     await stop(gateway);
@@ -99,7 +117,9 @@ async function main() {
       "smtp listening",
     );
     children.push(bare);
-    const discarded = await measure("bare smtp-server", barePort, connections, seconds, size);
+    const discarded = await measure("bare smtp-server", barePort, connections, seconds, size, {
+      server: bare.pid!,
+    });
     await stop(bare);
 
     // 3. Memory: 20 clients, one message each with a 25 MiB attachment.
@@ -177,9 +197,37 @@ async function main() {
     );
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    dns?.socket.close();
     await pg.stop();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * A DNS server on a local UDP port that answers NXDOMAIN to every query
+ * (RFC 1035 §4.1.1: the header with QR and RCODE 3, the question echoed).
+ */
+async function startNxdomainServer(): Promise<{ port: number; socket: dgram.Socket }> {
+  const socket = dgram.createSocket("udp4");
+  socket.on("message", (query, peer) => {
+    if (query.length < 12) return;
+    let end = 12; // the question: labels up to the root, then type and class
+    while (end < query.length && query[end] !== 0) end += query[end]! + 1;
+    const question = query.subarray(12, end + 5);
+    const reply = Buffer.alloc(12);
+    query.copy(reply, 0, 0, 2); // id
+    reply[2] = 0x80 | (query[2]! & 0x79); // QR, opcode and RD copied
+    reply[3] = 0x80 | 3; // RA, RCODE NXDOMAIN
+    reply.writeUInt16BE(query.readUInt16BE(4), 4); // QDCOUNT
+    socket.send(Buffer.concat([reply, question]), peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return { port: socket.address().port, socket };
+}
+
+function profileArgs(): string[] {
+  const dir = args["cpu-prof"];
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`] : [];
 }
 
 function gatewayEnv(
@@ -196,19 +244,23 @@ function gatewayEnv(
     DATA_DIR: path.join(work, "data"),
     MAIL_DOMAIN: "mail.test",
     MAIL_HOSTNAME: "mx.mail.test",
-    // No DNS on benchmark machines: a closed local port fails lookups at once.
-    DNS_SERVERS: "127.0.0.1:9",
+    DNS_SERVERS: process.env.DNS_SERVERS,
     ...extra,
   };
 }
 
-/** Runs the load for `seconds` after a short warm-up; messages answered 250 per second. */
+/**
+ * Runs the load for `seconds` after a short warm-up; messages answered 250
+ * per second, and the CPU time each watched process tree (a process and its
+ * children: Postgres backends) spent per message meanwhile.
+ */
 async function measure(
   label: string,
   port: number,
   connections: number,
   seconds: number,
   size: number,
+  watched: Record<string, number>,
 ) {
   const template = loadMessage("x", size);
   const load = startLoad({
@@ -221,9 +273,18 @@ async function measure(
   await new Promise((r) => setTimeout(r, 3_000)); // warm-up: JIT, pools, prepared statements
   const startCount = load.acked.length;
   const started = performance.now();
+  const cpuBefore = await cpuSeconds(watched);
+  const ownBefore = process.cpuUsage();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const acked = load.acked.length - startCount;
   const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = await cpuSeconds(watched);
+  const own = process.cpuUsage(ownBefore);
+  const cpu = Object.entries(cpuAfter).map(([name, value]) => {
+    const msPerMessage = ((value - cpuBefore[name]!) * 1000) / Math.max(1, acked);
+    return `${name} ${msPerMessage.toFixed(2)}`;
+  });
+  cpu.push(`load client ${((own.user + own.system) / 1000 / Math.max(1, acked)).toFixed(2)}`);
   load.stop();
   await load.done;
   const rate = acked / elapsed;
@@ -231,6 +292,7 @@ async function measure(
   log(
     `${label}: ${acked} messages in ${elapsed.toFixed(1)} s = ${rate.toFixed(0)}/s${other.length ? `; other replies ${other.join(" ")}` : ""}`,
   );
+  log(`${label}: CPU ms per message: ${cpu.join(", ")}`);
   return { rate, acked: load.acked.length };
 }
 
@@ -244,6 +306,28 @@ function bigMessage(attachmentBytes: number): Buffer {
       attachment +
       "\r\n--b--\r\n",
   );
+}
+
+/** CPU seconds (user + system) used so far by each process and its live children. */
+async function cpuSeconds(roots: Record<string, number>): Promise<Record<string, number>> {
+  const ticksPerSecond = 100; // USER_HZ, 100 on Linux
+  const stats = new Map<number, { ppid: number; own: number; reaped: number }>();
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const text = await readFile(`/proc/${name}/stat`, "utf8").catch(() => null);
+    if (!text) continue;
+    // Fields after the parenthesised command: state ppid ... utime(14) stime(15) cutime(16) cstime(17).
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    const at = (n: number) => Number(fields[n - 3]);
+    stats.set(Number(name), { ppid: at(4), own: at(14) + at(15), reaped: at(16) + at(17) });
+  }
+  const out: Record<string, number> = {};
+  for (const [label, root] of Object.entries(roots)) {
+    let ticks = (stats.get(root)?.own ?? 0) + (stats.get(root)?.reaped ?? 0);
+    for (const stat of stats.values()) if (stat.ppid === root) ticks += stat.own;
+    out[label] = ticks / ticksPerSecond;
+  }
+  return out;
 }
 
 /** Resident and peak resident memory (VmHWM) of a process, in bytes. */
