@@ -209,9 +209,9 @@ const batcher = new GroupCommitter();
  * a message's time): every source in one INSERT, then a statement that locks
  * the recipient accounts and looks up existing threads, then every copy with
  * its counters in one statement, then the outbound rows and the hourly
- * volume counts. Account rows are
- * locked in id order and sources inserted in hash order, so concurrent
- * batches touching the same accounts or bytes cannot deadlock.
+ * volume counts. Account rows are locked in id order (before any folder
+ * row, as every other writer does) and sources inserted in hash order, so
+ * concurrent batches touching the same accounts or bytes cannot deadlock.
  */
 async function writeDeliveries(
   tx: SqlClient,
