@@ -196,7 +196,10 @@ async function main() {
       JSON.stringify(results, null, 2) + "\n",
     );
   } finally {
-    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    for (const child of children) {
+      stopping.add(child);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
     dns?.socket.close();
     await pg.stop();
     await rm(work, { recursive: true, force: true });
@@ -245,6 +248,13 @@ function gatewayEnv(
     MAIL_DOMAIN: "mail.test",
     MAIL_HOSTNAME: "mx.mail.test",
     DNS_SERVERS: process.env.DNS_SERVERS,
+    // The other listeners on free ports: a fixed port another checkout's
+    // gateway holds would stop this one just after its SMTP port is ready.
+    SUBMISSION_PORT: "0",
+    POP3_PORT: "0",
+    POP3S_PORT: "0",
+    IMAP_PORT: "0",
+    IMAPS_PORT: "0",
     ...extra,
   };
 }
@@ -365,11 +375,21 @@ async function spawnAndWait(
       reject(new Error(`exited with ${code}: ${output}`));
     });
   });
+  // A figure from a process that died mid-run would be meaningless: say so.
+  child.once("exit", (code, signal) => {
+    if (!stopping.has(child)) {
+      log(`${argv.at(-1)} exited (${code ?? signal}) during the run:\n${output.slice(-4000)}`);
+    }
+  });
   return child;
 }
 
+/** Children being stopped on purpose (their exit is no failure). */
+const stopping = new WeakSet<ChildProcess>();
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
+  stopping.add(child);
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;

@@ -183,10 +183,9 @@ class GroupCommitter {
   }
 
   private async run(batch: Job[]): Promise<void> {
+    let results: StoredCopy[][];
     try {
-      const results = await withTransaction((tx) => writeDeliveries(tx, batch));
-      wakeSearchIndexers();
-      batch.forEach((job, i) => job.resolve(results[i]!));
+      results = await withTransaction((tx) => writeDeliveries(tx, batch));
     } catch (error) {
       // A failed COMMIT may have committed after all: trying the deliveries
       // again could store them twice, so they fail (the sender retries).
@@ -196,7 +195,11 @@ class GroupCommitter {
       }
       // One delivery may have spoiled the batch: each gets its own try.
       await Promise.all(batch.map((job) => this.run([job])));
+      return;
     }
+    // Committed: nothing after this point may send the batch to the retry above.
+    wakeSearchIndexers();
+    batch.forEach((job, i) => job.resolve(results[i]!));
   }
 }
 
