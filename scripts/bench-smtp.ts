@@ -42,6 +42,9 @@ const { values: args } = parseArgs({
   },
 });
 
+/** Children being stopped on purpose (their exit is no failure). */
+const stopping = new WeakSet<ChildProcess>();
+
 if (args["bare-server"]) {
   // Child mode: the reference server. Same smtp-server options as
   // mail-gateway/smtp/server.ts, a handler that reads and drops the data.
@@ -383,9 +386,6 @@ async function spawnAndWait(
   });
   return child;
 }
-
-/** Children being stopped on purpose (their exit is no failure). */
-const stopping = new WeakSet<ChildProcess>();
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
