@@ -2,12 +2,15 @@
 // one use per single-use code even when two signups race for it, expiry,
 // revocation, domain restriction, and the open and closed modes unaffected.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import path from "node:path";
+import { promisify } from "node:util";
 import { before, test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
 import { makeAccount } from "../../helpers/accounts.ts";
 
-await useTestDatabase();
+const databaseUrl = await useTestDatabase();
 const { signUp } = await import("../../../lib/accounts/signup.ts");
 const invites = await import("../../../lib/accounts/invites.ts");
 const { setServiceSetting } = await import("../../../lib/accounts/settings.ts");
@@ -248,4 +251,69 @@ test("invite signups are rate-limited per client like any signup", async () => {
   }
   await refused(signUp({ ...good, localPart: "limited5", invite: invite.code }, ip), "throttled");
   assert.equal(await useCount(invite.id), 5);
+});
+
+/** Runs the admin CLI against the test database; resolves with its output and exit code. */
+async function adminCli(...args: string[]) {
+  const root = path.resolve(import.meta.dirname, "../../..");
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/admin.ts", ...args],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          NODE_TEST_CONTEXT: "",
+          DATABASE_URL: databaseUrl,
+          PUBLIC_URL: "https://mail.example.net",
+        },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+test("the admin CLI makes an invite with the same rules and prints its code and link", async () => {
+  const made = await adminCli(
+    "create-invite",
+    "--domain",
+    "team.test",
+    "--uses",
+    "2",
+    "--days",
+    "3",
+  );
+  assert.equal(made.code, 0, made.stderr);
+  const code = /invite code: (\S+)/.exec(made.stdout)?.[1];
+  assert.ok(code, made.stdout);
+  assert.match(
+    made.stdout,
+    new RegExp(`signup link: https://mail\\.example\\.net/signup\\?invite=${code}`),
+  );
+  const row = await db.invite.findUniqueOrThrow({
+    where: { codeHash: new Uint8Array(createHash("sha256").update(code).digest()) },
+    include: { domain: true },
+  });
+  assert.deepEqual(
+    { domain: row.domain?.name, maxUses: row.maxUses, createdById: row.createdById },
+    { domain: "team.test", maxUses: 2, createdById: null },
+  );
+  assert.match(row.creator, /^cli:/);
+  const days = (row.expiresAt.getTime() - row.createdAt.getTime()) / 86_400_000;
+  assert.ok(Math.abs(days - 3) < 0.01, `expires after ${days} days`);
+  const audit = await db.auditLog.findFirstOrThrow({ where: { action: "invite.create" } });
+  assert.equal(audit.target, row.id);
+  assert.ok(!JSON.stringify(audit).includes(code));
+  await signUp({ ...good, localPart: "fromcli", domain: "team.test", invite: code }, freshIp());
+
+  const bad = await adminCli("create-invite", "--uses", "0");
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /error: Uses: at least 1\./);
+  const unknown = await adminCli("create-invite", "--domain", "nowhere.test");
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /error: nowhere\.test is not hosted here\./);
 });
