@@ -1,4 +1,5 @@
-// Self-service signup: the rules a new address and password must pass.
+// Self-service signup: the rules a new address and password must pass, and
+// in the "invite" signup mode the invite code (lib/accounts/invites.ts).
 import { z } from "zod";
 import { MAX_DISPLAY_NAME_LENGTH, SIGNUPS_PER_IP_PER_HOUR } from "../config/limits.ts";
 import { UserError } from "../errors.ts";

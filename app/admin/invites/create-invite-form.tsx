@@ -3,6 +3,7 @@
 // The create-invite form; after a success it shows the new code and its
 // signup link, each with a copy button, for as long as the page stays open.
 import { useActionState } from "react";
+import { ActionOutcome } from "../_components/action-form";
 import { CopyButton } from "../_components/copy-button";
 import { createInviteAction } from "./actions";
 import type { CreateInviteState } from "./invite-state";
@@ -60,16 +61,7 @@ export function CreateInviteForm({ domains, defaultDays, maxDays, maxUses }: Pro
           Create invite
         </button>
       </form>
-      {state.error ? (
-        <p className="admin-error" role="alert">
-          {state.error}
-        </p>
-      ) : null}
-      {state.notice ? (
-        <p className="admin-notice" role="status">
-          {state.notice}
-        </p>
-      ) : null}
+      <ActionOutcome state={state} />
       {created ? (
         <section aria-label="New invite" className="admin-invite-created">
           <dl className="admin-facts">

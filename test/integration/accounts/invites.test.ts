@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { before, test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
 import { makeAccount } from "../../helpers/accounts.ts";
+import { assertUserError } from "../../helpers/user-error.ts";
 
 const databaseUrl = await useTestDatabase();
 const { signUp } = await import("../../../lib/accounts/signup.ts");
@@ -16,7 +17,6 @@ const invites = await import("../../../lib/accounts/invites.ts");
 const { setServiceSetting } = await import("../../../lib/accounts/settings.ts");
 const { loadConfig } = await import("../../../lib/config/index.ts");
 const { db } = await import("../../../lib/db.ts");
-const { UserError } = await import("../../../lib/errors.ts");
 
 const good = {
   domain: "mail.test",
@@ -26,14 +26,8 @@ const good = {
 let ipCounter = 0;
 const freshIp = () => ({ ip: `203.0.113.${++ipCounter}` });
 
-async function refused(promise: Promise<unknown>, code: string, pattern?: RegExp) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof UserError, `expected UserError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  });
-}
+const refused = (promise: Promise<unknown>, code: string, message?: RegExp) =>
+  assertUserError(promise, code, { message });
 
 let creator: { accountId: string; label: string };
 const newInvite = (options: Parameters<typeof invites.createInvite>[0] = {}) =>
@@ -100,7 +94,7 @@ test("two concurrent signups with one single-use code: exactly one account", asy
   const won = results.filter((r) => r.status === "fulfilled");
   const lost = results.filter((r) => r.status === "rejected");
   assert.equal(won.length, 1, JSON.stringify(results));
-  assert.equal((lost[0]!.reason as InstanceType<typeof UserError>).code, "invite_used");
+  await assertUserError(Promise.reject(lost[0]!.reason), "invite_used");
   assert.equal(await db.account.count({ where: { address: { startsWith: "racer" } } }), 1);
   assert.equal(await useCount(invite.id), 1);
 });
