@@ -10,6 +10,7 @@ import { startWebServer } from "../helpers/web.ts";
 import { launchBrowser, newContext } from "../helpers/browser.ts";
 import { makeAccount, TEST_PASSWORD } from "../helpers/accounts.ts";
 import { SLOW_TIMEOUT_MS, signInSession } from "../helpers/admin.ts";
+import { seriousAxeViolations } from "../helpers/mail.ts";
 import type { Page } from "playwright-core";
 
 const databaseUrl = await useTestDatabase();
@@ -64,6 +65,7 @@ test("invite-only: a link signs one visitor up, then is refused; no code, no sig
   await page.getByText("Signup is invite-only").waitFor();
 
   const link = await createInvite();
+  assert.deepEqual(await seriousAxeViolations(page), [], "invites page with a new code");
   // Shown once: a reload lists the invite but no longer shows its code.
   await page.reload();
   const code = new URL(link).searchParams.get("invite")!;
@@ -78,6 +80,7 @@ test("invite-only: a link signs one visitor up, then is refused; no code, no sig
   // The visitor follows the link: the code is filled in, signup reaches the inbox.
   const invited = await fillSignup(link, "newcomer");
   assert.equal(await invited.getByLabel("Invite code").inputValue(), code);
+  assert.deepEqual(await seriousAxeViolations(invited), [], "signup page with an invite");
   await invited.getByRole("button", { name: "Create account" }).click();
   await invited.waitForURL(/\/login\?registered=1/);
   await invited.getByLabel("Password").fill(TEST_PASSWORD);
