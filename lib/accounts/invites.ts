@@ -77,7 +77,7 @@ function hashCode(code: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash("sha256").update(code, "utf8").digest());
 }
 
-export function inviteLink(code: string): string {
+function inviteLink(code: string): string {
   return `${loadConfig().web.publicUrl.replace(/\/+$/, "")}/signup?invite=${encodeURIComponent(code)}`;
 }
 
@@ -95,7 +95,10 @@ function statusOf(invite: InviteState, now: Date): InviteStatus {
   return "active";
 }
 
-/** Makes an invite; throws UserError for a domain not hosted here (field "domain"). */
+/**
+ * Makes an invite. Throws ZodError for uses or days out of range (its
+ * message names the field) and UserError for a domain not hosted here.
+ */
 export async function createInvite(
   input: NewInvite,
   creator: InviteCreator,
