@@ -58,10 +58,6 @@ export async function buildGateway(
     packages: "external",
     metafile: true,
     logLevel: "error",
-    // Some packages the bundle imports are CommonJS and use require().
-    banner: {
-      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-    },
   });
   const packages = new Set<string>();
   for (const input of Object.values(result.metafile.inputs)) {
