@@ -8,6 +8,6 @@ COPY prisma prisma
 COPY prisma.config.ts ./
 RUN npm ci --include=dev --no-audit --no-fund
 COPY . .
-RUN npx next build
+RUN npm run build
 EXPOSE 3000 25 587 110 995 143 993
 CMD ["npx", "tsx", "scripts/serve.ts", "web"]

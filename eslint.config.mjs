@@ -5,7 +5,14 @@ const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
   {
-    ignores: ["node_modules/**", ".next/**", "data/**", "lib/generated/**", "next-env.d.ts"],
+    ignores: [
+      "node_modules/**",
+      ".next/**",
+      ".build/**",
+      "data/**",
+      "lib/generated/**",
+      "next-env.d.ts",
+    ],
   },
   {
     rules: {

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { userInfo } from "node:os";
 import readline from "node:readline";
+import { ZodError } from "zod";
 import { loadConfig } from "../lib/config/index.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { openDatabase } from "./lib/database.ts";
@@ -17,16 +18,24 @@ const USAGE = `usage: npm run admin -- <command>
   disable <address> | enable <address>             stop or allow all logins and sessions
   promote <address> | demote <address>             grant or revoke the admin role
   add-domain <domain>                              host another domain
+  create-invite [--domain d] [--uses n] [--days n] make a signup invite; prints its code and link
 
 Passwords are read from ADMIN_PASSWORD, else from standard input.`;
 
 const root = path.resolve(import.meta.dirname, "..");
 if (existsSync(path.join(root, ".env"))) process.loadEnvFile(path.join(root, ".env"));
 
-const [command, target, ...rest] = process.argv.slice(2);
+const [command, target = "", ...rest] = process.argv.slice(2);
 const nameIndex = rest.indexOf("--name");
 const displayName = nameIndex >= 0 ? (rest[nameIndex + 1] ?? "") : "";
-if (!command || !target) {
+/** The value after `--name` anywhere after the command, for commands that take only options. */
+const option = (name: string): string | undefined => {
+  const args = process.argv.slice(3);
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+};
+const OPTIONS_ONLY = new Set(["create-invite"]);
+if (!command || (!target && !OPTIONS_ONLY.has(command))) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -134,13 +143,38 @@ try {
         console.log(`hosting ${name}`);
         break;
       }
+      case "create-invite": {
+        const { createInvite } = await import("../lib/accounts/invites.ts");
+        const count = (name: string) => {
+          const value = option(name);
+          return value === undefined ? undefined : Number(value);
+        };
+        const invite = await createInvite(
+          { domain: option("--domain") ?? "", maxUses: count("--uses"), days: count("--days") },
+          { accountId: null, label: `cli:${userInfo().username}` },
+        );
+        await audit("invite.create", invite.id);
+        console.log(`invite code: ${invite.code}`);
+        console.log(`signup link: ${invite.link}`);
+        console.log(
+          `good for ${invite.maxUses} signup(s)${invite.domain ? ` at ${invite.domain}` : ""} until ${invite.expiresAt.toISOString()}`,
+        );
+        break;
+      }
       default:
         console.error(USAGE);
         exitCode = 2;
     }
   } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    console.error(`error: ${error.message}`);
+    // Bad input (a user error, or an option the lib's schema refuses) is a message, not a trace.
+    const message =
+      error instanceof ZodError
+        ? (error.issues[0]?.message ?? "invalid option")
+        : error instanceof UserError
+          ? error.message
+          : undefined;
+    if (message === undefined) throw error;
+    console.error(`error: ${message}`);
     exitCode = 1;
   } finally {
     await disconnectDb();

@@ -1,6 +1,6 @@
 // npm run bench:smtp [-- --connections 100 --seconds 15 --size 5120]
 // Inbound SMTP throughput and memory, against a private Postgres:
-//  1. the gateway (mail-gateway/main.ts, its own process): messages per
+//  1. the gateway (its production bundle, in its own process): messages per
 //     second answered 250, i.e. durably committed, from many connections;
 //  2. a bare smtp-server with the same options that discards the data (the
 //     library's own limit), under the same load; and the ratio of the two;
@@ -21,6 +21,7 @@ import { SMTPServer } from "smtp-server";
 import { ensureDatabase, startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { getFreePort } from "../test/helpers/net.ts";
+import { ensureGatewayBuild, gatewayNodeArgs } from "./lib/gateway-build.ts";
 import { loadMessage, startLoad } from "../test/helpers/smtp-load.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -93,10 +94,11 @@ async function main() {
     const { db, disconnectDb } = await import("../lib/db.ts");
     log(`postgres ready; ${connections} connections, ${size}-byte messages, ${seconds} s per run`);
 
-    // 1. The gateway.
+    // 1. The gateway, run as in production (its bundle).
+    await ensureGatewayBuild(root, log);
     const gatewayPort = await getFreePort();
     const gateway = await spawnAndWait(
-      [...profileArgs(), "--import", "tsx", "mail-gateway/main.ts"],
+      [...profileArgs(), ...gatewayNodeArgs(root)],
       gatewayEnv(databaseUrl, work, gatewayPort, {}),
       "smtp listening",
     );
@@ -131,7 +133,7 @@ async function main() {
     const bigPort = await getFreePort();
     // Base64 makes a 25 MiB attachment a 34 MiB message: the limit is raised to let it in.
     const big = await spawnAndWait(
-      ["--import", "tsx", "mail-gateway/main.ts"],
+      gatewayNodeArgs(root),
       gatewayEnv(databaseUrl, work, bigPort, {
         MAX_MESSAGE_BYTES: String(attachmentBytes * 1.4 + 65536),
       }),

@@ -1,11 +1,17 @@
 // Entry point of one process in production (docker-compose.yml):
 //   tsx scripts/serve.ts web | gateway
 // Applies pending migrations (an advisory lock makes concurrent starts safe),
-// makes sure MAIL_DOMAIN is hosted, then runs the process.
+// makes sure MAIL_DOMAIN is hosted, then runs the process. The gateway runs
+// as its built bundle (scripts/lib/gateway-build.ts) in a child node process
+// without tsx, which this one supervises: signals go to it, its exit code is
+// ours.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { loadConfig } from "../lib/config/index.ts";
-import { databaseUrl } from "../lib/db.ts";
+import { databaseUrl, disconnectDb } from "../lib/db.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { ensureHostedDomain } from "../lib/accounts/domains.ts";
+import { ensureGatewayBuild, gatewayNodeArgs } from "./lib/gateway-build.ts";
 
 const role = process.argv[2];
 if (role !== "web" && role !== "gateway") {
@@ -15,4 +21,16 @@ if (role !== "web" && role !== "gateway") {
 const applied = await migrate(databaseUrl());
 if (applied.length) console.log(`${role}: applied migrations ${applied.join(", ")}`);
 await ensureHostedDomain(loadConfig().mailDomain);
-await import(role === "web" ? "../web/server.ts" : "../mail-gateway/main.ts");
+
+if (role === "web") {
+  await import("../web/server.ts");
+} else {
+  await disconnectDb();
+  const root = path.resolve(import.meta.dirname, "..");
+  await ensureGatewayBuild(root, (line) => console.log(`gateway: ${line}`));
+  const child = spawn(process.execPath, gatewayNodeArgs(root), { cwd: root, stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -11,6 +11,7 @@ import readline from "node:readline";
 import { loadConfig } from "../lib/config/index.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { openDatabase } from "./lib/database.ts";
+import { ensureGatewayBuild, gatewayNodeArgs } from "./lib/gateway-build.ts";
 import { ensureNextBuild } from "./lib/next-build.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -48,6 +49,7 @@ await ensureHostedDomain(config.mailDomain);
 await disconnectDb();
 
 if (!dev) await ensureNextBuild(root, log);
+await ensureGatewayBuild(root, log);
 
 const secrets = await loadSecrets();
 const childEnv: NodeJS.ProcessEnv = {
@@ -62,9 +64,10 @@ const childEnv: NodeJS.ProcessEnv = {
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-function run(name: string, script: string, args: string[] = []): Promise<void> {
+/** Runs `node <nodeArgs>` as a child named `name`; resolves once it says it is listening. */
+function run(name: string, nodeArgs: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, script), ...args], {
+    const child = spawn(process.execPath, nodeArgs, {
       cwd: root,
       env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
@@ -121,8 +124,8 @@ process.on("SIGTERM", () => void stop(0));
 
 try {
   await Promise.all([
-    run("web", "web/server.ts", dev ? ["--dev"] : []),
-    run("gateway", "mail-gateway/main.ts"),
+    run("web", ["--import", "tsx", path.join(root, "web/server.ts"), ...(dev ? ["--dev"] : [])]),
+    run("gateway", gatewayNodeArgs(root)),
   ]);
 } catch (error) {
   console.error(`[start] ${(error as Error).message}`);

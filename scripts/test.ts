@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres, ensureDatabase } from "../lib/db/embedded-postgres.ts";
 import { migrate } from "../lib/db/migrate.ts";
+import { ensureGatewayBuild } from "./lib/gateway-build.ts";
 import { ensureNextBuild } from "./lib/next-build.ts";
 import { getFreePort } from "../test/helpers/net.ts";
 
@@ -39,6 +40,8 @@ const needsWeb = files.some(
   (f) => f.includes(`${path.sep}e2e${path.sep}`) || path.basename(f) === "start.test.ts",
 );
 if (needsWeb) await ensureNextBuild(root, log);
+// Tests that run the gateway as its own process run the production bundle.
+await ensureGatewayBuild(root, log);
 
 const pgDir = await mkdtemp(path.join(tmpdir(), "mail-test-pg-"));
 await chmod(pgDir, 0o755);

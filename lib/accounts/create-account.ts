@@ -1,7 +1,7 @@
 // Creating an account: the one path used by signup, the admin dashboard and
 // the admin CLI.
 import { Prisma } from "../generated/prisma/client.ts";
-import { db } from "../db.ts";
+import { db, type Tx } from "../db.ts";
 import { UserError } from "../errors.ts";
 import { getServiceSettings } from "./settings.ts";
 import { hashPassword } from "../auth/password.ts";
@@ -15,6 +15,14 @@ export type NewAccount = {
   password: string;
   role?: Role;
   quotaBytes?: bigint;
+  /**
+   * Runs in the account's transaction before the row is inserted (signup
+   * redeems its invite here); throwing rolls the whole signup back.
+   */
+  withinTransaction?: (
+    tx: Tx,
+    domain: { id: string; name: string; signupEnabled: boolean },
+  ) => Promise<void>;
 };
 
 export type AccountSummary = { id: string; address: string; displayName: string; role: Role };
@@ -37,6 +45,7 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
         throw new UserError("domain_not_hosted", `${domainName} is not hosted here.`, "domain");
       const alias = await tx.alias.findUnique({ where: { address }, select: { id: true } });
       if (alias) throw new UserError("address_taken", `${address} is already taken.`, "localPart");
+      await input.withinTransaction?.(tx, domain);
       const account = await tx.account.create({
         data: {
           address,

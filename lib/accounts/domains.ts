@@ -28,3 +28,13 @@ export async function listSignupDomains(): Promise<string[]> {
 export async function findHostedDomain(name: string) {
   return db.domain.findFirst({ where: { name: normalizeAddress(name), hosted: true } });
 }
+
+/** Every hosted domain's name, for pickers (an invite's domain). */
+export async function listHostedDomainNames(): Promise<string[]> {
+  const rows = await db.domain.findMany({
+    where: { hosted: true },
+    select: { name: true },
+    orderBy: { name: "asc" },
+  });
+  return rows.map((r) => r.name);
+}

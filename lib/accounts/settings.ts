@@ -19,12 +19,12 @@ import {
   SETTINGS_CACHE_MS,
 } from "../config/limits.ts";
 
-export const SIGNUP_MODES = ["open", "closed"] as const;
+export const SIGNUP_MODES = ["open", "invite", "closed"] as const;
 
 /** What an admin may store; every key optional (absent: the environment default). */
 export const storedSettingsSchema = z.object({
-  // open: anyone may sign up on signup-enabled domains; closed: only admins
-  // create accounts. (Invite-only is not offered: see docs/architecture.md.)
+  // open: anyone may sign up on signup-enabled domains; invite: only with an
+  // invite code (lib/accounts/invites.ts); closed: only admins create accounts.
   signupMode: z.enum(SIGNUP_MODES),
   defaultQuotaBytes: z.number().int().min(MIN_SETTABLE_QUOTA_BYTES).max(MAX_SETTABLE_QUOTA_BYTES),
   sendMessagesPerHour: z.number().int().min(1).max(MAX_SETTABLE_SEND_LIMIT),

@@ -1,4 +1,5 @@
-// Self-service signup: the rules a new address and password must pass.
+// Self-service signup: the rules a new address and password must pass, and
+// in the "invite" signup mode the invite code (lib/accounts/invites.ts).
 import { z } from "zod";
 import { MAX_DISPLAY_NAME_LENGTH, SIGNUPS_PER_IP_PER_HOUR } from "../config/limits.ts";
 import { UserError } from "../errors.ts";
@@ -7,6 +8,7 @@ import { passwordProblem } from "../auth/password-policy.ts";
 import { localPartProblem, RESERVED_LOCAL_PARTS } from "./address.ts";
 import { createAccount, type AccountSummary } from "./create-account.ts";
 import { findHostedDomain } from "./domains.ts";
+import { checkInvite, redeemInvite } from "./invites.ts";
 import { getServiceSettings } from "./settings.ts";
 
 export const signupInputSchema = z.object({
@@ -17,6 +19,8 @@ export const signupInputSchema = z.object({
     .trim()
     .max(MAX_DISPLAY_NAME_LENGTH, `Use at most ${MAX_DISPLAY_NAME_LENGTH} characters.`),
   password: z.string().max(1000),
+  /** The invite code; needed in the "invite" signup mode, ignored otherwise. */
+  invite: z.string().trim().max(1000).optional(),
 });
 
 export type SignupInput = z.input<typeof signupInputSchema>;
@@ -31,7 +35,7 @@ export async function signUp(input: SignupInput, context: { ip: string }): Promi
     const issue = parsed.error.issues[0]!;
     throw new UserError("invalid_input", issue.message, String(issue.path[0] ?? ""));
   }
-  const { localPart, domain, displayName, password } = parsed.data;
+  const { localPart, domain, displayName, password, invite } = parsed.data;
 
   const localProblem = localPartProblem(localPart);
   if (localProblem) throw new UserError("invalid_input", localProblem, "localPart");
@@ -41,7 +45,18 @@ export async function signUp(input: SignupInput, context: { ip: string }): Promi
   const settings = await getServiceSettings();
   const hosted = await findHostedDomain(domain);
   if (!hosted) throw new UserError("domain_not_hosted", `${domain} is not hosted here.`, "domain");
-  if (settings.signupMode !== "open" || !hosted.signupEnabled) {
+  const inviteCode = settings.signupMode === "invite" ? invite : undefined;
+  if (settings.signupMode === "invite") {
+    if (!inviteCode) {
+      throw new UserError(
+        "invite_required",
+        "Signup is by invitation: enter the invite code you were sent.",
+        "invite",
+      );
+    }
+    // An early, friendly answer; redeemInvite below is what decides.
+    await checkInvite(inviteCode, hosted);
+  } else if (settings.signupMode !== "open" || !hosted.signupEnabled) {
     throw new UserError("signup_closed", `Signup is closed for ${domain}.`, "domain");
   }
   const weak = passwordProblem(password, { address: `${localPart}@${domain}` });
@@ -52,5 +67,13 @@ export async function signUp(input: SignupInput, context: { ip: string }): Promi
   if (attempts > SIGNUPS_PER_IP_PER_HOUR) {
     throw new UserError("throttled", "Too many signups from your network. Try again in an hour.");
   }
-  return createAccount({ localPart, domain, displayName: displayName || localPart, password });
+  return createAccount({
+    localPart,
+    domain,
+    displayName: displayName || localPart,
+    password,
+    withinTransaction: inviteCode
+      ? (tx, hostedDomain) => redeemInvite(tx, inviteCode, hostedDomain)
+      : undefined,
+  });
 }

@@ -94,3 +94,15 @@ export const MAX_SETTABLE_MESSAGE_BYTES = 150 * 1024 * 1024;
 
 /** Highest send limit an admin may set (messages an hour, recipients a day): beyond this the limit means nothing. */
 export const MAX_SETTABLE_SEND_LIMIT = 1_000_000;
+
+/** Random bytes in an invite code: 24 bytes (192 bits, 32 URL-safe characters) cannot be guessed, even with unlimited tries. */
+export const INVITE_CODE_BYTES = 24;
+
+/** Days an invite stays good unless the admin chooses otherwise: a week, like Mastodon's and Google Workspace's invitations. */
+export const DEFAULT_INVITE_DAYS = 7;
+
+/** Longest an admin may make an invite last: a forgotten code should not stay good for years. */
+export const MAX_INVITE_DAYS = 365;
+
+/** Most signups one invite may allow (a class or a team); more is what open signup is for. */
+export const MAX_INVITE_USES = 1000;

@@ -7,7 +7,7 @@ import path from "node:path";
 
 const SOURCES = ["app", "lib", "public", "next.config.ts", "package-lock.json", "tsconfig.json"];
 
-async function newestMtime(target: string): Promise<number> {
+export async function newestMtime(target: string): Promise<number> {
   if (!existsSync(target)) return 0;
   const stat = statSync(target);
   if (!stat.isDirectory()) return stat.mtimeMs;
@@ -30,7 +30,10 @@ export async function isBuildStale(root: string): Promise<boolean> {
 }
 
 export async function ensureNextBuild(root: string, log: (line: string) => void): Promise<void> {
-  if (!(await isBuildStale(root))) return;
+  if (await isBuildStale(root)) await buildNext(root, log);
+}
+
+export async function buildNext(root: string, log: (line: string) => void): Promise<void> {
   log("building the web app (next build)…");
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {

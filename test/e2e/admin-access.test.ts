@@ -1,4 +1,4 @@
-// Only admins reach the Users, Domains, Audit log and Settings sections:
+// Only admins reach the Users, Domains, Audit log, Settings and Invites sections:
 // every page answers 403 to a signed-in non-admin and sends an anonymous
 // visitor to sign-in; every server action under app/admin (found in the
 // build's server-reference manifest, so a new one cannot be forgotten) is
@@ -22,6 +22,7 @@ import {
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
+const { createInvite } = await import("../../lib/accounts/invites.ts");
 const [web, browser] = await Promise.all([
   startWebServer({ DATABASE_URL: databaseUrl }),
   launchBrowser(),
@@ -29,6 +30,8 @@ const [web, browser] = await Promise.all([
 const admin = await makeAccount("chief", { role: "ADMIN" });
 const user = await makeAccount("plainuser");
 const target = await makeAccount("target");
+// One invite, so the Invites page has a Revoke button to capture.
+await createInvite({}, { accountId: admin.id, label: admin.address });
 
 const adminSession = await signInSession(browser, web.url, admin.address);
 const userSession = await signInSession(browser, web.url, user.address);
@@ -40,6 +43,7 @@ const PAGES = [
   "/admin/domains",
   "/admin/audit",
   "/admin/settings",
+  "/admin/invites",
 ];
 
 test("every admin page: 403 for a non-admin, sign-in for anonymous, 200 for an admin", async () => {
@@ -112,6 +116,8 @@ test("every admin server action: 403 for a non-admin, sign-in redirect for anony
     "app/admin/domains/actions.ts#rotateDkimAction",
     "app/admin/domains/actions.ts#removeDomainAction",
     "app/admin/settings/actions.ts#saveSettingsAction",
+    "app/admin/invites/actions.ts#createInviteAction",
+    "app/admin/invites/actions.ts#revokeInviteAction",
   ]) {
     assert.ok(names.includes(expected), `${expected} missing from ${names.join(", ")}`);
   }
@@ -140,6 +146,7 @@ test("replayed admin form posts change nothing for a non-admin or anonymous", as
     accounts: await db.account.count(),
     domains: await db.domain.findMany({ select: { name: true, signupEnabled: true } }),
     settings: await db.setting.count(),
+    invites: await db.invite.findMany({ select: { id: true, revokedAt: true, useCount: true } }),
   });
   const before = await snapshot();
 
@@ -188,6 +195,8 @@ test("replayed admin form posts change nothing for a non-admin or anonymous", as
       },
       "Save settings",
     ),
+    await capture("/admin/invites", none, "Create invite"),
+    await capture("/admin/invites", none, "Revoke"),
   ];
 
   for (const request of captured) await assertReplayRefused(request);

@@ -106,7 +106,19 @@ test("adding a domain shows its DNS records; its DKIM record verifies a real sig
   assert.notEqual(rotated.name, dkim.name);
   assert.notEqual(rotated.value, dkim.value);
   const signedAgain = await signWithDomainKey(message("example.org"), "example.org");
-  assert.equal(await dkimResult(signedAgain, rotated), "pass");
+  // If this ever fails, the message says whether the page and the database
+  // disagree and how many rotations the one click caused.
+  const stored = await db.domain.findUniqueOrThrow({ where: { name: "example.org" } });
+  const rotations = await db.auditLog.findMany({
+    where: { action: "domain.dkim_rotate", target: "example.org" },
+  });
+  assert.equal(
+    await dkimResult(signedAgain, rotated),
+    "pass",
+    `shown ${rotated.name}, stored selector ${stored.dkimSelector}, ` +
+      `same key: ${rotated.value.endsWith(stored.dkimPublicKey ?? "-")}, ` +
+      `rotations audited: ${rotations.map((r) => JSON.stringify(r.details)).join(" ")}`,
+  );
   assert.notEqual(await dkimResult(signedAgain, { name: rotated.name, value: dkim.value }), "pass");
 });
 

@@ -241,17 +241,21 @@ test("live events carry only the signed-in account's changes", async () => {
   assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
   const reader = response.body!.getReader();
   let text = "";
+  // One read stays pending across the polls: starting a new read() after a
+  // poll timed out would leave the old one to swallow the next chunk.
+  let pending: ReturnType<typeof reader.read> | null = null;
   const readUntil = async (pattern: RegExp) => {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (!pattern.test(text) && Date.now() < deadline) {
-      const { value, done } = await Promise.race([
-        reader.read(),
-        new Promise<{ value: undefined; done: false }>((r) =>
-          setTimeout(() => r({ value: undefined, done: false }), 200),
-        ),
+      pending ??= reader.read();
+      const result = await Promise.race([
+        pending,
+        new Promise<null>((r) => setTimeout(() => r(null), 200)),
       ]);
-      if (done) break;
-      if (value) text += new TextDecoder().decode(value);
+      if (result === null) continue;
+      pending = null;
+      if (result.done) break;
+      text += new TextDecoder().decode(result.value);
     }
   };
   await readUntil(/event: ready/);

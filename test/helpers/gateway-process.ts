@@ -1,8 +1,11 @@
-// The gateway as a separate process (`node --import tsx mail-gateway/main.ts`),
+// The gateway as a separate process, run as in production (its bundle,
+// scripts/lib/gateway-build.ts, which the test runner builds when stale),
 // for tests that kill it or must see that it survives.
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { after } from "node:test";
+import { existsSync } from "node:fs";
+import { GATEWAY_BUNDLE, gatewayNodeArgs } from "../../scripts/lib/gateway-build.ts";
 import { getFreePort } from "./net.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -26,7 +29,12 @@ export async function spawnGateway(options: {
   // A closed local port as the DNS server: lookups fail at once (temperror)
   // and no query leaves the machine.
   const deadDns = await getFreePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "mail-gateway/main.ts"], {
+  if (!existsSync(path.join(root, GATEWAY_BUNDLE))) {
+    throw new Error(
+      `${GATEWAY_BUNDLE} is missing: run the tests with npm test (scripts/test.ts builds it)`,
+    );
+  }
+  const child = spawn(process.execPath, gatewayNodeArgs(root), {
     cwd: root,
     env: {
       ...process.env,

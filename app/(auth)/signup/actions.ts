@@ -8,9 +8,9 @@ import { getClientIp } from "@/app/_server/client-ip";
 export type SignupState = {
   error?: string;
   fieldErrors?: Partial<
-    Record<"localPart" | "domain" | "displayName" | "password" | "confirm", string>
+    Record<"localPart" | "domain" | "displayName" | "password" | "confirm" | "invite", string>
   >;
-  values?: { localPart: string; domain: string; displayName: string };
+  values?: { localPart: string; domain: string; displayName: string; invite: string };
 };
 
 const text = (form: FormData, name: string) => {
@@ -23,6 +23,7 @@ export async function signupAction(_previous: SignupState, form: FormData): Prom
     localPart: text(form, "localPart").slice(0, 200),
     domain: text(form, "domain").slice(0, 253),
     displayName: text(form, "displayName").slice(0, 200),
+    invite: text(form, "invite").slice(0, 200),
   };
   const password = text(form, "password");
   if (password !== text(form, "confirm")) {

@@ -11,16 +11,41 @@ function FieldError({ id, message }: { id: string; message: string | undefined }
   ) : null;
 }
 
-export function SignupForm({ domains }: { domains: string[] }) {
+type Props = {
+  domains: string[];
+  /** In invite mode: the code from the link, and what is wrong with it if anything. */
+  invite?: { code: string; problem: string | undefined };
+};
+
+export function SignupForm({ domains, invite }: Props) {
   const [state, action, pending] = useActionState<SignupState, FormData>(signupAction, {});
   const errors = state.fieldErrors ?? {};
   const values = state.values;
+  // The link's verdict on the code stands until the form has been sent.
+  const inviteError = state.values ? errors.invite : invite?.problem;
   return (
     <form action={action} noValidate>
       {state.error ? (
         <p className="form-error" role="alert">
           {state.error}
         </p>
+      ) : null}
+      {invite ? (
+        <div className="field">
+          <label htmlFor="invite">Invite code</label>
+          <input
+            id="invite"
+            name="invite"
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            defaultValue={values?.invite ?? invite.code}
+            aria-describedby="invite-error"
+            aria-invalid={Boolean(inviteError)}
+          />
+          <FieldError id="invite-error" message={inviteError} />
+        </div>
       ) : null}
       <div className="field">
         <label htmlFor="displayName">Your name</label>

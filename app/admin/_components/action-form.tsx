@@ -27,6 +27,15 @@ export function ActionForm({ action, children, confirm, className, ...rest }: Pr
       }}
     >
       {children}
+      <ActionOutcome state={state} />
+    </form>
+  );
+}
+
+/** An admin action's error or notice, for forms that render their own frame. */
+export function ActionOutcome({ state }: { state: AdminActionState }) {
+  return (
+    <>
       {state.error ? (
         <p className="admin-error" role="alert">
           {state.error}
@@ -37,6 +46,6 @@ export function ActionForm({ action, children, confirm, className, ...rest }: Pr
           {state.notice}
         </p>
       ) : null}
-    </form>
+    </>
   );
 }

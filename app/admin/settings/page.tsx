@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { getServiceSettings } from "@/lib/accounts/settings";
 import { loadConfig } from "@/lib/config";
 import { requireAdmin } from "@/app/_server/admin";
@@ -24,8 +25,12 @@ export default async function SettingsPage() {
           <label htmlFor="signup-mode">Signup</label>
           <select id="signup-mode" name="signupMode" defaultValue={settings.signupMode}>
             <option value="open">Open: anyone may sign up on signup domains</option>
+            <option value="invite">Invite-only: people sign up with an invite code</option>
             <option value="closed">Closed: only admins create accounts</option>
           </select>
+          <p>
+            Invite codes are made under <Link href="/admin/invites">Invites</Link>.
+          </p>
         </div>
         <div className="field">
           <label htmlFor="default-quota">Default quota for new accounts (MiB)</label>

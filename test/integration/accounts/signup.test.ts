@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
+import { assertUserError } from "../../helpers/user-error.ts";
 
 await useTestDatabase();
 const { signUp } = await import("../../../lib/accounts/signup.ts");
 const { ensureHostedDomain } = await import("../../../lib/accounts/domains.ts");
 const { setServiceSetting } = await import("../../../lib/accounts/settings.ts");
 const { db } = await import("../../../lib/db.ts");
-const { UserError } = await import("../../../lib/errors.ts");
 
 const good = {
   domain: "mail.test",
@@ -17,14 +17,8 @@ const good = {
 let ipCounter = 0;
 const freshIp = () => ({ ip: `192.0.2.${++ipCounter}` });
 
-async function refused(promise: Promise<unknown>, code: string, field?: string) {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof UserError, `expected UserError, got ${String(error)}`);
-    assert.equal(error.code, code);
-    if (field) assert.equal(error.field, field);
-    return true;
-  });
-}
+const refused = (promise: Promise<unknown>, code: string, field?: string) =>
+  assertUserError(promise, code, { field });
 
 before(async () => {
   await ensureHostedDomain("mail.test");
