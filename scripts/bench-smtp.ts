@@ -21,7 +21,7 @@ import { SMTPServer } from "smtp-server";
 import { ensureDatabase, startEmbeddedPostgres } from "../lib/db/embedded-postgres.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { getFreePort } from "../test/helpers/net.ts";
-import { ensureGatewayBuild, gatewayNodeArgs } from "./lib/gateway-build.ts";
+import { ensureGatewayBuild, gatewayProcess } from "./lib/gateway-build.ts";
 import { loadMessage, startLoad } from "../test/helpers/smtp-load.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -98,7 +98,7 @@ async function main() {
     await ensureGatewayBuild(root, log);
     const gatewayPort = await getFreePort();
     const gateway = await spawnAndWait(
-      [...profileArgs(), ...gatewayNodeArgs(root)],
+      [...profileArgs(), ...gatewayProcess(root).args],
       gatewayEnv(databaseUrl, work, gatewayPort, {}),
       "smtp listening",
     );
@@ -133,7 +133,7 @@ async function main() {
     const bigPort = await getFreePort();
     // Base64 makes a 25 MiB attachment a 34 MiB message: the limit is raised to let it in.
     const big = await spawnAndWait(
-      gatewayNodeArgs(root),
+      gatewayProcess(root).args,
       gatewayEnv(databaseUrl, work, bigPort, {
         MAX_MESSAGE_BYTES: String(attachmentBytes * 1.4 + 65536),
       }),
@@ -245,7 +245,7 @@ function gatewayEnv(
   extra: Record<string, string>,
 ): NodeJS.ProcessEnv {
   return {
-    ...process.env,
+    ...gatewayProcess(root).env,
     DATABASE_URL: databaseUrl,
     SMTP_PORT: String(port),
     LISTEN_HOST: "127.0.0.1",

@@ -11,7 +11,7 @@ import { loadConfig } from "../lib/config/index.ts";
 import { databaseUrl, disconnectDb } from "../lib/db.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { ensureHostedDomain } from "../lib/accounts/domains.ts";
-import { ensureGatewayBuild, gatewayNodeArgs } from "./lib/gateway-build.ts";
+import { ensureGatewayBuild, gatewayProcess } from "./lib/gateway-build.ts";
 
 const role = process.argv[2];
 if (role !== "web" && role !== "gateway") {
@@ -28,7 +28,12 @@ if (role === "web") {
   await disconnectDb();
   const root = path.resolve(import.meta.dirname, "..");
   await ensureGatewayBuild(root, (line) => console.log(`gateway: ${line}`));
-  const child = spawn(process.execPath, gatewayNodeArgs(root), { cwd: root, stdio: "inherit" });
+  const gateway = gatewayProcess(root);
+  const child = spawn(process.execPath, gateway.args, {
+    cwd: root,
+    env: gateway.env,
+    stdio: "inherit",
+  });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => child.kill(signal));
   }

@@ -11,7 +11,7 @@ import readline from "node:readline";
 import { loadConfig } from "../lib/config/index.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { openDatabase } from "./lib/database.ts";
-import { ensureGatewayBuild, gatewayNodeArgs } from "./lib/gateway-build.ts";
+import { ensureGatewayBuild, gatewayProcess } from "./lib/gateway-build.ts";
 import { ensureNextBuild } from "./lib/next-build.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -65,11 +65,11 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 /** Runs `node <nodeArgs>` as a child named `name`; resolves once it says it is listening. */
-function run(name: string, nodeArgs: string[]): Promise<void> {
+function run(name: string, nodeArgs: string[], env = childEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs, {
       cwd: root,
-      env: childEnv,
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     children.set(name, child);
@@ -122,10 +122,11 @@ process.removeAllListeners("SIGTERM");
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
+const gateway = gatewayProcess(root, childEnv);
 try {
   await Promise.all([
     run("web", ["--import", "tsx", path.join(root, "web/server.ts"), ...(dev ? ["--dev"] : [])]),
-    run("gateway", gatewayNodeArgs(root)),
+    run("gateway", gateway.args, gateway.env),
   ]);
 } catch (error) {
   console.error(`[start] ${(error as Error).message}`);

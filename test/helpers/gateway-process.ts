@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { after } from "node:test";
 import { existsSync } from "node:fs";
-import { GATEWAY_BUNDLE, gatewayNodeArgs } from "../../scripts/lib/gateway-build.ts";
+import { GATEWAY_BUNDLE, gatewayProcess } from "../../scripts/lib/gateway-build.ts";
 import { getFreePort } from "./net.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -34,10 +34,11 @@ export async function spawnGateway(options: {
       `${GATEWAY_BUNDLE} is missing: run the tests with npm test (scripts/test.ts builds it)`,
     );
   }
-  const child = spawn(process.execPath, gatewayNodeArgs(root), {
+  const gateway = gatewayProcess(root);
+  const child = spawn(process.execPath, gateway.args, {
     cwd: root,
     env: {
-      ...process.env,
+      ...gateway.env,
       DATABASE_URL: options.databaseUrl,
       SMTP_PORT: String(port),
       SUBMISSION_PORT: String(submissionPort),
