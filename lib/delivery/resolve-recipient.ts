@@ -21,7 +21,16 @@ export type RecipientRejection =
   /** Not an address we can read (quoted local parts, address literals). */
   | "invalid_address";
 
-export type LocalTarget = { accountId: string; address: string };
+export type LocalTarget = {
+  accountId: string;
+  address: string;
+  /**
+   * The account had an automatic reply switched on at RCPT time. Delivery
+   * looks for a reply to send only then, which spares every other message a
+   * query (lib/delivery/vacation.ts checks dates and the rest itself).
+   */
+  autoReply: boolean;
+};
 
 /** The list a copy reaches its account through: its copies carry List-Id and List-Post (RFC 2919, RFC 2369). */
 export type ListInfo = { address: string; listId: string };
@@ -48,7 +57,13 @@ export type ResolveContext = {
   mailFrom: string;
 };
 
-type AccountRow = { id: string; address: string; disabled: boolean; overQuota: boolean };
+type AccountRow = {
+  id: string;
+  address: string;
+  disabled: boolean;
+  overQuota: boolean;
+  autoReply: boolean;
+};
 type AliasRow = {
   id: string;
   address: string;
@@ -75,7 +90,9 @@ async function lookupAddress(localPart: string, domain: string): Promise<Lookup 
     sql`
       SELECT d."catchAllTarget" AS "catchAll",
         (SELECT row_to_json(x) FROM (
-          SELECT a."id", a."address", a."disabled", a."usedBytes" >= a."quotaBytes" AS "overQuota"
+          SELECT a."id", a."address", a."disabled", a."usedBytes" >= a."quotaBytes" AS "overQuota",
+            EXISTS (SELECT 1 FROM "VacationResponder" v
+              WHERE v."accountId" = a."id" AND v."enabled") AS "autoReply"
           FROM "Account" a WHERE a."address" = ANY(${candidates}::text[])
           ORDER BY a."address" = ${exact} DESC LIMIT 1) x) AS "account",
         (SELECT row_to_json(x) FROM (
@@ -154,7 +171,7 @@ export async function resolveRecipient(
       ok: true,
       address,
       kind: "account",
-      accounts: [{ accountId: account.id, address: account.address }],
+      accounts: [localTarget(account)],
       external: [],
       list: null,
     };
@@ -224,11 +241,7 @@ async function expand(
     if (found.account) {
       if (found.account.disabled) out.skipped.disabled++;
       else if (found.account.overQuota) out.skipped.overQuota++;
-      else
-        out.accounts.set(found.account.id, {
-          accountId: found.account.id,
-          address: found.account.address,
-        });
+      else out.accounts.set(found.account.id, localTarget(found.account));
       continue;
     }
     if (found.alias && !visited.has(found.alias.address) && depth < MAX_ALIAS_DEPTH) {
@@ -238,6 +251,10 @@ async function expand(
     // A target on a hosted domain that names nobody is dropped: the alias
     // still reaches its other targets. (An admin tool should flag it.)
   }
+}
+
+function localTarget(account: AccountRow): LocalTarget {
+  return { accountId: account.id, address: account.address, autoReply: account.autoReply };
 }
 
 function isMember(targets: string[], sender: string): boolean {

@@ -124,7 +124,7 @@ export async function sendVacationReplies(trigger: VacationTrigger): Promise<Vac
   const direct = new Set(
     trigger.recipients
       .filter((r) => !r.list)
-      .flatMap((r) => r.accounts.map((a) => a.accountId))
+      .flatMap((r) => r.accounts.filter((a) => a.autoReply).map((a) => a.accountId))
       .filter((id) => stored.has(id)),
   );
   if (direct.size === 0) return [];
