@@ -24,6 +24,22 @@ export async function createEmptyDatabase(prefix = "t"): Promise<string> {
   return withDatabase(testAdminUrl(), name);
 }
 
+// Servers started by a test file stop before its database is dropped:
+// node:test runs `after` hooks in the order they were added, and a gateway
+// still working (its search indexer, a delivery) while the database goes
+// gets its connections cut under it.
+const beforeDrop: (() => Promise<void>)[] = [];
+let dropScheduled = false;
+
+/**
+ * Runs `stop` when the file's tests end: before its database is dropped
+ * (last added, first run) when it has one, else as an ordinary `after`.
+ */
+export function stopBeforeDatabaseDrop(stop: () => Promise<void>): void {
+  if (dropScheduled) beforeDrop.unshift(stop);
+  else after(stop);
+}
+
 /**
  * Creates a migrated database for this test file, sets DATABASE_URL to it
  * (lib/db connects lazily, so call this before the first query) and drops it
@@ -35,7 +51,9 @@ export async function useTestDatabase(): Promise<string> {
   await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
   const url = withDatabase(testAdminUrl(), name);
   process.env.DATABASE_URL = url;
+  dropScheduled = true;
   after(async () => {
+    for (const stop of beforeDrop.splice(0)) await stop();
     const { disconnectDb } = await import("../../lib/db.ts");
     await disconnectDb();
     await dropDatabase(name);

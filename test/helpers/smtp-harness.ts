@@ -6,12 +6,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after } from "node:test";
 import tls from "node:tls";
 import { startGateway, type Gateway, type GatewayOptions } from "../../mail-gateway/gateway.ts";
 import { createSelfSignedCertificate } from "../../mail-gateway/smtp/tls.ts";
 import { parseConfig } from "../../lib/config/index.ts";
 import { createStaticResolver } from "../../lib/dns/resolver.ts";
+import { stopBeforeDatabaseDrop } from "./db.ts";
 
 export const MX_HOSTNAME = "mx.mail.test";
 
@@ -41,7 +41,7 @@ export async function startTestGateway(options: GatewayOptions = {}): Promise<Te
     log: (line) => logs.push(line),
     ...options,
   });
-  after(async () => {
+  stopBeforeDatabaseDrop(async () => {
     await gateway.close();
     await rm(spoolDir, { recursive: true, force: true });
   });
