@@ -175,16 +175,6 @@ export function MailApp({
     }
   };
 
-  // Flag changes reach the server one after another, in the order the user
-  // made them: read then unread in quick succession must end unread, even
-  // when the first request is slower.
-  const flagRequests = useRef<Promise<unknown>>(Promise.resolve());
-  const inOrder = <T,>(request: () => Promise<T>): Promise<T> => {
-    const next = flagRequests.current.then(request, request);
-    flagRequests.current = next.catch(() => {});
-    return next;
-  };
-
   const changeFlags = async (ids: string[], change: { seen?: boolean; flagged?: boolean }) => {
     if (ids.length === 0) return;
     setLocal((l) => {
@@ -197,16 +187,14 @@ export function MailApp({
     );
     const n = ids.length === 1 ? "Message" : `${ids.length} messages`;
     if (change.seen !== undefined) {
-      const seen = change.seen;
       report(
-        await inOrder(() => setReadAction(ids, seen)),
-        `${n} marked as ${seen ? "read" : "unread"}.`,
+        await setReadAction(ids, change.seen),
+        `${n} marked as ${change.seen ? "read" : "unread"}.`,
       );
     } else if (change.flagged !== undefined) {
-      const flagged = change.flagged;
       report(
-        await inOrder(() => setFlaggedAction(ids, flagged)),
-        `${n} ${flagged ? "flagged" : "unflagged"}.`,
+        await setFlaggedAction(ids, change.flagged),
+        `${n} ${change.flagged ? "flagged" : "unflagged"}.`,
       );
     }
   };
@@ -256,7 +244,7 @@ export function MailApp({
   useEffect(() => {
     if (!openId || marked.current === openId) return;
     marked.current = openId;
-    if (openUnreadIds.length > 0) void inOrder(() => setReadAction(openUnreadIds, true));
+    if (openUnreadIds.length > 0) void setReadAction(openUnreadIds, true);
   }, [openId, openUnreadIds]);
 
   // Live updates: any change to this account's mail re-reads the page.
