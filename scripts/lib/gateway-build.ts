@@ -4,10 +4,9 @@
 // the gateway about 45 MB of resident memory (tsx keeps every transformed
 // module and its source map), and the build refuses modules the gateway must
 // never load (the web app's renderer and its HTML sanitizer's DOM).
-import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-import { newestMtime } from "./next-build.ts";
+import { isOutOfDate } from "./next-build.ts";
 
 /** Where the bundle goes, relative to the repository root. */
 export const GATEWAY_BUNDLE = path.join(".build", "gateway.mjs");
@@ -38,16 +37,6 @@ export function gatewayProcess(
     args: [...GATEWAY_NODE_FLAGS, path.join(root, GATEWAY_BUNDLE)],
     env: { ...env, ...GATEWAY_ENV },
   };
-}
-
-async function isStale(root: string): Promise<boolean> {
-  const bundle = path.join(root, GATEWAY_BUNDLE);
-  if (!existsSync(bundle)) return true;
-  const built = statSync(bundle).mtimeMs;
-  for (const source of SOURCES) {
-    if ((await newestMtime(path.join(root, source))) > built) return true;
-  }
-  return false;
 }
 
 /**
@@ -93,7 +82,7 @@ export async function buildGateway(
 
 /** Builds the gateway bundle when it is missing or older than its sources. */
 export async function ensureGatewayBuild(root: string, log: (line: string) => void): Promise<void> {
-  if (!(await isStale(root))) return;
+  if (!(await isOutOfDate(root, GATEWAY_BUNDLE, SOURCES))) return;
   const started = Date.now();
   await buildGateway(root, path.join(root, GATEWAY_BUNDLE));
   log(`gateway built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -7,7 +7,7 @@ import path from "node:path";
 
 const SOURCES = ["app", "lib", "public", "next.config.ts", "package-lock.json", "tsconfig.json"];
 
-export async function newestMtime(target: string): Promise<number> {
+async function newestMtime(target: string): Promise<number> {
   if (!existsSync(target)) return 0;
   const stat = statSync(target);
   if (!stat.isDirectory()) return stat.mtimeMs;
@@ -19,14 +19,23 @@ export async function newestMtime(target: string): Promise<number> {
   return newest;
 }
 
-export async function isBuildStale(root: string): Promise<boolean> {
-  const buildId = path.join(root, ".next", "BUILD_ID");
-  if (!existsSync(buildId)) return true;
-  const built = statSync(buildId).mtimeMs;
-  for (const source of SOURCES) {
-    if ((await newestMtime(path.join(root, source))) > built) return true;
+/** Whether `built` (a file under root) is missing or older than any of `sources`. */
+export async function isOutOfDate(
+  root: string,
+  built: string,
+  sources: string[],
+): Promise<boolean> {
+  const builtPath = path.join(root, built);
+  if (!existsSync(builtPath)) return true;
+  const builtAt = statSync(builtPath).mtimeMs;
+  for (const source of sources) {
+    if ((await newestMtime(path.join(root, source))) > builtAt) return true;
   }
   return false;
+}
+
+export async function isBuildStale(root: string): Promise<boolean> {
+  return isOutOfDate(root, path.join(".next", "BUILD_ID"), SOURCES);
 }
 
 export async function ensureNextBuild(root: string, log: (line: string) => void): Promise<void> {

@@ -13,12 +13,8 @@ import { useTestDatabase } from "../helpers/db.ts";
 import { startWebServer } from "../helpers/web.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
-import {
-  captureSubmission,
-  cookieHeader,
-  replaySubmission,
-  signInSession,
-} from "../helpers/admin.ts";
+import { cookieHeader, replaySubmission, signInSession } from "../helpers/admin.ts";
+import { interceptServerAction } from "../helpers/admin-access.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -154,7 +150,7 @@ test("replayed admin form posts change nothing for a non-admin or anonymous", as
   const capture = async (url: string, fill: () => Promise<void>, button: string | RegExp) => {
     await page.goto(url);
     await fill();
-    return captureSubmission(page, () =>
+    return interceptServerAction(page, () =>
       page.getByRole("button", { name: button }).first().click(),
     );
   };

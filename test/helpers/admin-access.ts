@@ -97,11 +97,15 @@ export async function assertActionAdminOnly(
  * Waits for React to hydrate the form first: on a loaded machine a click
  * before that submits the bare HTML form (a GET back to /login).
  */
-export async function signInAs(page: Page, address: string): Promise<void> {
+export async function signInAs(
+  page: Page,
+  address: string,
+  password = TEST_PASSWORD,
+): Promise<void> {
   await page.goto("/login");
   await waitForHydration(page, "form");
   await page.getByLabel("Address").fill(address);
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   // Generous: argon2 verification on a shared, loaded machine can take long.
   const timeout = 90_000;

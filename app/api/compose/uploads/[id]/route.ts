@@ -2,6 +2,7 @@
 // shows inline images from here); DELETE – removes it (attachment removed or
 // upload cancelled in the composer).
 import { deleteUpload, getUploadOrThrow } from "@/lib/compose/uploads";
+import { isUuid } from "@/lib/store/list-messages";
 import { errorResponse, sessionAccountId } from "@/app/_server/mail";
 import {
   CONTENT_SAFETY_HEADERS,
@@ -12,7 +13,6 @@ import {
 
 export const dynamic = "force-dynamic";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Params = { params: Promise<{ id: string }> };
 
 /** The signed-in account and the upload id, or the response refusing the request. */
@@ -22,7 +22,7 @@ async function authorize(
   const accountId = await sessionAccountId();
   if (!accountId) return new Response("Sign in first.", { status: 401 });
   const { id } = await params;
-  if (!UUID.test(id)) return new Response("No such attachment.", { status: 404 });
+  if (!isUuid(id)) return new Response("No such attachment.", { status: 404 });
   return { accountId, id };
 }
 
