@@ -7,7 +7,7 @@ import { createSystemResolver, type DnsResolver } from "../lib/dns/index.ts";
 import { clearSpool, vacationRepliesSettled } from "../lib/delivery/index.ts";
 import { createInboundServer } from "./smtp/server.ts";
 import { loadTlsCredentials, type TlsCredentials } from "./smtp/tls.ts";
-import { deliverSenderReports } from "../lib/queue/reports.ts";
+import { deliverOwedReports, deliverSenderReports } from "../lib/queue/reports.ts";
 import { RelayWorker } from "./relay/worker.ts";
 import { createSubmissionServer } from "./submission/server.ts";
 import { ScheduledSendWorker } from "./scheduled/worker.ts";
@@ -97,6 +97,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
           hostname: config.hostname,
           resolver,
           deliverReports: (reports) => deliverSenderReports(reports, log),
+          deliverOwedReports: (owner) => deliverOwedReports(owner, log),
           log,
         });
   relay?.start();

@@ -2,8 +2,9 @@
 // is written only while the writer still holds the row's lease: a worker that
 // stalled past its lease (and whose rows another instance took over) cannot
 // overwrite the newer outcome.
-import { query, sql } from "../db/sql.ts";
+import { query, sql, withTransaction } from "../db/sql.ts";
 import { enhancedStatusOf, type DsnRecipient } from "../mime/compose-dsn.ts";
+import { newUuidV7 } from "../store/ids.ts";
 import { retryDelaySeconds, type RetryPolicy } from "./backoff.ts";
 import type { ClaimedRecipient } from "./claim.ts";
 
@@ -16,8 +17,18 @@ export type AttemptOutcome =
 
 export type QueuePolicy = RetryPolicy & { delayWarningSeconds: number };
 
-/** A report the sender is owed: a bounce or a delay warning for some recipients. */
+/**
+ * How long the worker that recorded an outcome has to send the report it
+ * owes before another instance takes the report over (lib/queue/reports.ts).
+ */
+export const REPORT_LEASE_SECONDS = 300;
+
+/**
+ * A report the sender is owed: a bounce or a delay warning for some
+ * recipients. Kept as an OwedReport row (`id`) until it is delivered.
+ */
 export type SenderReport = {
+  id: string;
   submissionId: string;
   accountId: string | null;
   mailFrom: string;
@@ -30,11 +41,12 @@ export type SenderReport = {
 export type RecipientAttempt = { row: ClaimedRecipient; outcome: AttemptOutcome };
 
 /**
- * Writes the outcomes of many recipients (all claimed by `owner`) in one
- * statement and returns the reports owed to senders. A row whose lease
- * `owner` no longer holds is left alone and owes no report. Never a report
- * for a report: recipients whose envelope sender is empty (bounces
- * themselves, RFC 5321 §4.5.5) get none.
+ * Writes the outcomes of many recipients (all claimed by `owner`) and the
+ * reports they owe senders in one transaction, and returns those reports,
+ * leased to `owner` for REPORT_LEASE_SECONDS. A row whose lease `owner` no
+ * longer holds is left alone and owes no report. Never a report for a
+ * report: recipients whose envelope sender is empty (bounces themselves,
+ * RFC 5321 §4.5.5) get none.
  */
 export async function recordAttempts(
   owner: string,
@@ -44,24 +56,42 @@ export async function recordAttempts(
 ): Promise<SenderReport[]> {
   if (attempts.length === 0) return [];
   const planned = attempts.map(({ row, outcome }) => planOutcome(row, outcome, policy, now));
-  const written = await query<{ id: string }>(
-    sql`
-    UPDATE "OutboundRecipient" r SET
-      "status" = u.status::"OutboundStatus", "attempts" = r."attempts" + 1, "lastReply" = u.reply,
-      "lastAttemptAt" = ${now}, "nextAttemptAt" = COALESCE(u.next, r."nextAttemptAt"),
-      "finishedAt" = CASE WHEN u.status = 'DEFERRED' THEN NULL ELSE ${now}::timestamptz END,
-      "delayWarnedAt" = CASE WHEN u.warn THEN ${now}::timestamptz ELSE r."delayWarnedAt" END,
-      "leaseOwner" = NULL, "leaseUntil" = NULL
-    FROM unnest(${planned.map((p) => p.row.id)}::uuid[], ${planned.map((p) => p.status)}::text[],
-      ${planned.map((p) => p.reply)}::text[], ${planned.map((p) => p.nextAttemptAt)}::timestamptz[],
-      ${planned.map((p) => p.dsn?.action === "delayed")}::boolean[]) AS u(id, status, reply, next, warn)
-    WHERE r."id" = u.id AND r."leaseOwner" = ${owner}
-    RETURNING r."id"::text AS "id"`,
-    "relay_record",
-  );
-  const recorded = new Set(written.map((w) => w.id));
+  return withTransaction(async (client) => {
+    const { rows: written } = await client.query<{ id: string }>(
+      sql`
+      UPDATE "OutboundRecipient" r SET
+        "status" = u.status::"OutboundStatus", "attempts" = r."attempts" + 1, "lastReply" = u.reply,
+        "lastAttemptAt" = ${now}, "nextAttemptAt" = COALESCE(u.next, r."nextAttemptAt"),
+        "finishedAt" = CASE WHEN u.status = 'DEFERRED' THEN NULL ELSE ${now}::timestamptz END,
+        "delayWarnedAt" = CASE WHEN u.warn THEN ${now}::timestamptz ELSE r."delayWarnedAt" END,
+        "leaseOwner" = NULL, "leaseUntil" = NULL
+      FROM unnest(${planned.map((p) => p.row.id)}::uuid[], ${planned.map((p) => p.status)}::text[],
+        ${planned.map((p) => p.reply)}::text[], ${planned.map((p) => p.nextAttemptAt)}::timestamptz[],
+        ${planned.map((p) => p.dsn?.action === "delayed")}::boolean[]) AS u(id, status, reply, next, warn)
+      WHERE r."id" = u.id AND r."leaseOwner" = ${owner}
+      RETURNING r."id"::text AS "id"`.toQuery("relay_record"),
+    );
+    const reports = groupReports(planned, new Set(written.map((w) => w.id)), now);
+    if (reports.length > 0) {
+      await client.query(
+        sql`
+        INSERT INTO "OwedReport" ("id", "submissionId", "accountId", "mailFrom", "sourceSha256",
+          "arrivalDate", "recipients", "leaseOwner", "leaseUntil", "createdAt")
+        SELECT u.id, u."submissionId", u."accountId", u."mailFrom", u."sourceSha256", u."arrivalDate",
+          u.recipients, ${owner}, ${new Date(now.getTime() + REPORT_LEASE_SECONDS * 1000)}::timestamptz, ${now}::timestamptz
+        FROM unnest(${reports.map((r) => r.id)}::uuid[], ${reports.map((r) => r.submissionId)}::uuid[],
+          ${reports.map((r) => r.accountId)}::uuid[], ${reports.map((r) => r.mailFrom)}::text[],
+          ${reports.map((r) => r.sourceSha256)}::text[], ${reports.map((r) => r.arrivalDate)}::timestamptz[],
+          ${reports.map((r) => JSON.stringify(r.recipients))}::jsonb[])
+          AS u(id, "submissionId", "accountId", "mailFrom", "sourceSha256", "arrivalDate", recipients)`.toQuery(),
+      );
+    }
+    return reports;
+  });
+}
 
-  // One report per submission, sender and kind, listing its recipients.
+/** One report per submission, sender and kind, listing its recorded recipients. */
+function groupReports(planned: PlannedOutcome[], recorded: Set<string>, now: Date): SenderReport[] {
   const reports = new Map<string, SenderReport>();
   for (const { row, dsn } of planned) {
     if (!dsn || row.mailFrom === "" || !recorded.has(row.id)) continue;
@@ -69,6 +99,7 @@ export async function recordAttempts(
     let report = reports.get(key);
     if (!report) {
       report = {
+        id: newUuidV7(now.getTime()),
         submissionId: row.submissionId,
         accountId: row.accountId,
         mailFrom: row.mailFrom,

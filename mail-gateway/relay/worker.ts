@@ -39,6 +39,11 @@ export type RelayWorkerOptions = {
   resolver: DnsResolver;
   /** Delivers the bounces and delay warnings a batch produced (lib/queue/reports.ts). */
   deliverReports: (reports: SenderReport[]) => Promise<void>;
+  /**
+   * Delivers reports left owed by an instance that died before sending them
+   * (lib/queue/reports.ts deliverOwedReports); run each poll interval.
+   */
+  deliverOwedReports?: (owner: string) => Promise<unknown>;
   /** Messages being sent at once by this worker, all domains together. */
   maxInFlight?: number;
   log?: (line: string) => void;
@@ -81,6 +86,8 @@ export class RelayWorker {
   private loop: Promise<void> | null = null;
   private listener: QueueListener | null = null;
   private renewTimer: NodeJS.Timeout | null = null;
+  private reportTimer: NodeJS.Timeout | null = null;
+  private owedReports: Promise<unknown> | null = null;
 
   constructor(private readonly options: RelayWorkerOptions) {
     this.maxInFlight = options.maxInFlight ?? 32;
@@ -118,6 +125,8 @@ export class RelayWorker {
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
     await this.flushing;
     if (this.renewTimer) clearInterval(this.renewTimer);
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    await this.owedReports;
     await this.listener?.close();
     this.sender.close();
   }
@@ -130,6 +139,17 @@ export class RelayWorker {
     await this.listener.ready;
     const leaseMs = this.options.relay.leaseSeconds * 1000;
     this.renewTimer = setInterval(() => void this.renew(), Math.max(100, leaseMs / 3));
+    const deliverOwed = this.options.deliverOwedReports;
+    if (deliverOwed) {
+      this.reportTimer = setInterval(
+        () => {
+          this.owedReports ??= deliverOwed(this.owner)
+            .catch((error: unknown) => this.log(`owed reports: ${(error as Error).message}`))
+            .finally(() => (this.owedReports = null));
+        },
+        Math.max(100, this.options.relay.pollSeconds * 1000),
+      );
+    }
     while (!this.stopped) {
       this.wakeRequested = false;
       const room = this.maxHeld - this.held.size;

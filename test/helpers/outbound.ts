@@ -6,6 +6,7 @@ import { withTransaction } from "../../lib/db/sql.ts";
 import { parseConfig } from "../../lib/config/index.ts";
 import { createStaticResolver, type DnsResolver } from "../../lib/dns/resolver.ts";
 import { enqueueStatement } from "../../lib/queue/enqueue.ts";
+import { deliverOwedReports } from "../../lib/queue/reports.ts";
 import type { SenderReport } from "../../lib/queue/results.ts";
 import { RelayWorker } from "../../mail-gateway/relay/worker.ts";
 
@@ -94,12 +95,19 @@ export function countByMessageId(received: { raw: Buffer }[]): Map<string, numbe
 
 /**
  * A relay worker in this process with test settings (fast retries and polls)
- * plus `env` (RELAY_* variables); its reports are collected, not delivered.
- * Stop it with `worker.stop()`.
+ * plus `env` (RELAY_* variables); the reports its own outcomes owe are
+ * collected, not delivered (as if it died before sending them); with
+ * `deliverOwedReports` it sends those other instances left owed, as a
+ * gateway's worker does. Stop it with `worker.stop()`.
  */
 export function startRelayWorker(
   env: Record<string, string>,
-  options: { resolver?: DnsResolver; reports?: SenderReport[]; hostname?: string } = {},
+  options: {
+    resolver?: DnsResolver;
+    reports?: SenderReport[];
+    hostname?: string;
+    deliverOwedReports?: boolean;
+  } = {},
 ) {
   const reports = options.reports ?? [];
   const worker = new RelayWorker({
@@ -112,6 +120,9 @@ export function startRelayWorker(
     hostname: options.hostname ?? "mx.mail.test",
     resolver: options.resolver ?? createStaticResolver({}),
     deliverReports: async (r) => void reports.push(...r),
+    deliverOwedReports: options.deliverOwedReports
+      ? (owner) => deliverOwedReports(owner, () => {})
+      : undefined,
     log: () => {},
   });
   worker.start();

@@ -1,6 +1,7 @@
 // The relay worker against scriptable loopback peers: delivery, retries after
 // 4xx, bounces after 5xx, expiry, delay warnings, dropped connections, dead
-// hosts, connection reuse, MX routing, and two workers on one queue.
+// hosts, connection reuse, MX routing, two workers on one queue, and reports
+// owed by a worker that died before sending them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
@@ -12,6 +13,8 @@ const { db } = await import("../../../lib/db.ts");
 const { createStaticResolver } = await import("../../../lib/dns/resolver.ts");
 const { queueOutbound, startRelayWorker } = await import("../../helpers/outbound.ts");
 const { waitUntil: waitFor } = await import("../../helpers/wait.ts");
+const { makeAccount } = await import("../../helpers/accounts.ts");
+const { deliverOwedReports } = await import("../../../lib/queue/reports.ts");
 type SenderReport = import("../../../lib/queue/results.ts").SenderReport;
 
 const peer = await startSmtpPeer();
@@ -23,15 +26,32 @@ const resolver = createStaticResolver({
   "nullmx.test": { MX: [{ exchange: "", priority: 0 }] },
 });
 
-function startWorker(options: { extra?: Record<string, string>; reports?: SenderReport[] } = {}) {
+function startWorker(
+  options: {
+    extra?: Record<string, string>;
+    reports?: SenderReport[];
+    deliverOwedReports?: boolean;
+  } = {},
+) {
   return startRelayWorker(
     {
       RELAY_ROUTES: `peer.test=127.0.0.1:${peer.port},dead.test=127.0.0.1:${deadPort}`,
       RELAY_REMOTE_PORT: String(peer.port),
       ...options.extra,
     },
-    { resolver, reports: options.reports },
+    { resolver, reports: options.reports, deliverOwedReports: options.deliverOwedReports },
   );
+}
+
+/** Scripts the peer to answer `code message` to one address (or "*") at RCPT, or at end of DATA. */
+function peerReplies(
+  address: string,
+  code: number,
+  message: string,
+  stage: "rcpt" | "data" = "rcpt",
+) {
+  peer.behaviours.clear();
+  peer.behaviours.set(address, { kind: "reply", stage, code, message });
 }
 
 async function queueMessage(
@@ -77,13 +97,7 @@ test("all recipients at one domain get one message in one transaction", async ()
 });
 
 test("a 4xx is retried on schedule until the peer accepts", async () => {
-  peer.behaviours.clear();
-  peer.behaviours.set("later@peer.test", {
-    kind: "reply",
-    stage: "rcpt",
-    code: 451,
-    message: "4.7.1 Greylisted, try later",
-  });
+  peerReplies("later@peer.test", 451, "4.7.1 Greylisted, try later");
   const { worker } = startWorker();
   try {
     const id = await queueMessage(["later@peer.test"]);
@@ -104,13 +118,7 @@ test("a 4xx is retried on schedule until the peer accepts", async () => {
 });
 
 test("a 5xx bounces at once and the sender is owed a report", async () => {
-  peer.behaviours.clear();
-  peer.behaviours.set("gone@peer.test", {
-    kind: "reply",
-    stage: "rcpt",
-    code: 550,
-    message: "5.1.1 No such user",
-  });
+  peerReplies("gone@peer.test", 550, "5.1.1 No such user");
   const { worker, reports } = startWorker();
   try {
     const id = await queueMessage(["gone@peer.test", "here@peer.test"]);
@@ -134,14 +142,53 @@ test("a 5xx bounces at once and the sender is owed a report", async () => {
   }
 });
 
-test("a rejection at end of DATA bounces every recipient of that transaction", async () => {
-  peer.behaviours.clear();
-  peer.behaviours.set("spamtrap@peer.test", {
-    kind: "reply",
-    stage: "data",
-    code: 554,
-    message: "5.7.1 Message refused",
+test("a report owed by a worker that died before sending it is sent by another instance", async () => {
+  peerReplies("gone@peer.test", 550, "5.1.1 No such user");
+  const sender = await makeAccount("owed-report");
+  // This worker records the bounce and dies before sending the report.
+  const first = startWorker();
+  let id: string;
+  try {
+    id = await queueMessage(["gone@peer.test"], { mailFrom: sender.address });
+    await settled(id, 1);
+    await waitFor("report", async () => first.reports.length > 0);
+  } finally {
+    await first.worker.stop();
+  }
+  const owed = await db.owedReport.findMany({ where: { submissionId: id } });
+  assert.equal(owed.length, 1, "the report is kept with the outcome");
+  // While the dead worker's lease lasts, no other instance sends it.
+  assert.equal(await deliverOwedReports("another-instance", () => {}), 0);
+  await db.owedReport.updateMany({
+    where: { submissionId: id },
+    data: { leaseUntil: new Date(Date.now() - 1000) },
   });
+  const inbox = () =>
+    db.message.findMany({ where: { accountId: sender.id }, include: { source: true } });
+  const second = startWorker({ deliverOwedReports: true });
+  try {
+    const [report] = await waitFor("the report in the sender's Inbox", async () => {
+      const rows = await inbox();
+      return rows.length > 0 && rows;
+    });
+    const raw = Buffer.from(report!.source.raw).toString("latin1");
+    assert.match(raw, /report-type=delivery-status/);
+    assert.match(raw, /Final-Recipient: rfc822; ?gone@peer\.test/i);
+    await waitFor(
+      "the owed row gone",
+      async () => (await db.owedReport.count({ where: { submissionId: id } })) === 0,
+    );
+    // Sent once: later passes find nothing.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await inbox()).length, 1);
+  } finally {
+    await second.worker.stop();
+    peer.behaviours.clear();
+  }
+});
+
+test("a rejection at end of DATA bounces every recipient of that transaction", async () => {
+  peerReplies("spamtrap@peer.test", 554, "5.7.1 Message refused", "data");
   const { worker } = startWorker();
   try {
     const id = await queueMessage(["spamtrap@peer.test"]);
@@ -154,13 +201,7 @@ test("a rejection at end of DATA bounces every recipient of that transaction", a
 });
 
 test("bounces never produce a report (no bounce for a bounce)", async () => {
-  peer.behaviours.clear();
-  peer.behaviours.set("*", {
-    kind: "reply",
-    stage: "rcpt",
-    code: 550,
-    message: "5.1.1 No such user",
-  });
+  peerReplies("*", 550, "5.1.1 No such user");
   const { worker, reports } = startWorker();
   try {
     const id = await queueMessage(["nobody@peer.test"], { mailFrom: "" });
@@ -175,13 +216,7 @@ test("bounces never produce a report (no bounce for a bounce)", async () => {
 });
 
 test("a message past its lifetime bounces as expired; a long delay warns once", async () => {
-  peer.behaviours.clear();
-  peer.behaviours.set("*", {
-    kind: "reply",
-    stage: "rcpt",
-    code: 452,
-    message: "4.2.2 Mailbox full",
-  });
+  peerReplies("*", 452, "4.2.2 Mailbox full");
   const reports: SenderReport[] = [];
   const { worker } = startWorker({ extra: { RELAY_DELAY_WARNING_SECONDS: "0.001" }, reports });
   try {
