@@ -10,26 +10,21 @@ import { test } from "node:test";
 import type { Browser, Page, Route } from "playwright-core";
 import { useTestDatabase } from "../helpers/db.ts";
 import { startWebServer, type WebServer } from "../helpers/web.ts";
-import { launchBrowser, newContext } from "../helpers/browser.ts";
+import { launchBrowser } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
-import { deliverMail, signIn, waitForLive } from "../helpers/mail.ts";
+import { deliverMail } from "../helpers/mail.ts";
+import { composer, messageRow, openMail as openMailPage } from "../helpers/compose.ts";
+import { ownAlias } from "../helpers/aliases.ts";
 import { startTestGateway } from "../helpers/smtp-harness.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
-const { createAlias } = await import("../../lib/admin/aliases.ts");
 
 const ann = await makeAccount("ann");
 const bob = await makeAccount("bob");
 const carol = await makeAccount("carol");
 await db.account.update({ where: { id: ann.id }, data: { displayName: "Ann Writer" } });
-await createAlias({
-  address: "sales@mail.test",
-  kind: "alias",
-  owner: ann.address,
-  membersOnly: false,
-  targets: [ann.address],
-});
+await ownAlias(ann.address, "sales@mail.test");
 const [web, browser]: [WebServer, Browser] = await Promise.all([
   startWebServer({ DATABASE_URL: databaseUrl, UNDO_SEND_SECONDS: "2" }),
   launchBrowser(),
@@ -37,21 +32,10 @@ const [web, browser]: [WebServer, Browser] = await Promise.all([
 await startTestGateway({ submissionPort: null });
 for (const path of ["/login", "/mail"]) await fetch(`${web.url}${path}`);
 
-async function openMail(address: string) {
-  const context = await newContext(browser, web.url);
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await signIn(page, address);
-  await waitForLive(page);
-  return { page, context };
-}
-
-const composer = (page: Page) =>
-  page.getByRole("dialog").filter({ has: page.getByText("Send", { exact: true }) });
+const openMail = (address: string) => openMailPage(browser, web.url, address);
 const fromField = (page: Page) =>
   composer(page).getByRole("combobox", { name: "From", exact: true });
-const row = (page: Page, subject: string) =>
-  page.getByTestId("message-row").filter({ hasText: subject });
+const row = messageRow;
 
 test("send as an owned alias; a From forged on the wire is refused", async () => {
   const bobView = await openMail(bob.address);

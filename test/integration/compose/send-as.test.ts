@@ -10,10 +10,10 @@ import { useTestDatabase } from "../../helpers/db.ts";
 import { makeAccount } from "../../helpers/accounts.ts";
 import { deliverMail } from "../../helpers/mail.ts";
 import { assertUserError } from "../../helpers/user-error.ts";
+import { ownAlias } from "../../helpers/aliases.ts";
 
 await useTestDatabase();
 const { db } = await import("../../../lib/db.ts");
-const { createAlias } = await import("../../../lib/admin/aliases.ts");
 const { saveDraft, openAsDraft } = await import("../../../lib/compose/drafts.ts");
 const { startReply, startNewMessage } = await import("../../../lib/compose/start-compose.ts");
 const { sendComposed, cancelPendingSend } = await import("../../../lib/compose/send.ts");
@@ -26,20 +26,8 @@ const carol = await makeAccount("carol");
 await db.account.update({ where: { id: ann.id }, data: { displayName: "Ann Writer" } });
 // Ann owns sales@ (mail to it reaches Ann and Bob); Bob receives help@ but
 // only Carol may send as it.
-await createAlias({
-  address: "sales@mail.test",
-  kind: "alias",
-  owner: ann.address,
-  membersOnly: false,
-  targets: [ann.address, bob.address],
-});
-await createAlias({
-  address: "help@mail.test",
-  kind: "alias",
-  owner: carol.address,
-  membersOnly: false,
-  targets: [ann.address],
-});
+await ownAlias(ann.address, "sales@mail.test", [ann.address, bob.address]);
+await ownAlias(carol.address, "help@mail.test", [ann.address]);
 
 const input = (overrides: Record<string, unknown> = {}) =>
   composeSchema.parse({
@@ -178,13 +166,7 @@ test("drafts and undone sends keep the alias; drafts carry \\Draft", async () =>
 });
 
 test("a draft whose alias was taken away reopens from the account's own address", async () => {
-  const alias = await createAlias({
-    address: "temp@mail.test",
-    kind: "alias",
-    owner: ann.address,
-    membersOnly: false,
-    targets: [ann.address],
-  });
+  const alias = await ownAlias(ann.address, "temp@mail.test");
   const draftId = await saveDraft(ann.id, input({ from: "temp@mail.test" }), null);
   await db.alias.update({ where: { id: alias.id }, data: { ownerAccountId: null } });
   const reopened = await openAsDraft(ann.id, draftId);
