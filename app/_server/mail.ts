@@ -107,6 +107,22 @@ export function errorResponse(error: unknown): Response {
   });
 }
 
+/**
+ * For state-changing route handlers: a 403 when the request came from
+ * another site (a cookie-carrying POST a foreign page made the browser send),
+ * else null. Browsers send Origin on every POST made with fetch or XHR.
+ */
+export function refuseCrossSite(request: Request): Response | null {
+  const origin = request.headers.get("origin");
+  if (!origin || origin === new URL(request.url).origin || origin === process.env.PUBLIC_URL) {
+    return null;
+  }
+  return new Response("Cross-site request refused.", {
+    status: 403,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
 /** For route handlers: the signed-in account's id, or null (answer 401). */
 export async function sessionAccountId(): Promise<string | null> {
   return (await getCurrentAccount())?.id ?? null;

@@ -496,23 +496,32 @@ function planCopies(
 /**
  * Locks the recipient accounts (in id order: the quota charge and the
  * folder counters are updated under these locks) and picks each copy's
- * thread: the newest message it refers to, else a recent thread with its
- * subject if it is a reply, else a new one. Copies earlier in the same batch
- * count as the newest messages, since the database does not hold them yet.
+ * thread: the newest message it refers to, else the newest reply to it that
+ * came first (mail arrives out of order: a reply can overtake its parent),
+ * else a recent thread with its subject if it is a reply, else a new one.
+ * Copies earlier in the same batch count as the newest messages, since the
+ * database does not hold them yet.
  */
 async function resolveThreads(tx: SqlClient, plans: CopyPlan[]): Promise<void> {
   const accountIds = [...new Set(plans.map((c) => c.accountId))].sort();
-  const lookups = plans.filter((c) => c.parentIds.length > 0 || c.bySubject);
-  const found = new Map<CopyPlan, { byParent: string | null; bySubject: string | null }>();
+  const lookups = plans.filter(
+    (c) => c.parentIds.length > 0 || c.bySubject || c.messageIdHeader !== null,
+  );
+  const found = new Map<
+    CopyPlan,
+    { byParent: string | null; byReply: string | null; bySubject: string | null }
+  >();
   if (lookups.length > 0 || accountIds.length > 1) {
     const rows = lookups.map(
       (c, n) =>
-        sql`(${n}::int, ${c.accountId}::uuid, ${c.parentIds}::text[], ${c.bySubject}::boolean, ${c.threadKey}::text,
+        sql`(${n}::int, ${c.accountId}::uuid, ${c.parentIds}::text[], ${c.messageIdHeader}::text,
+          ${c.bySubject}::boolean, ${c.threadKey}::text,
           ${new Date(c.delivery.receivedAt.getTime() - SUBJECT_THREAD_WINDOW_MS)}::timestamptz)`,
     );
     const { rows: threads } = await tx.query<{
       n: number | null;
       byParent: string | null;
+      byReply: string | null;
       bySubject: string | null;
     }>(
       sql`
@@ -520,15 +529,19 @@ async function resolveThreads(tx: SqlClient, plans: CopyPlan[]): Promise<void> {
           SELECT "id" FROM "Account" WHERE "id" = ANY(${accountIds}::uuid[]) ORDER BY "id" FOR UPDATE
         ), wanted AS (${
           lookups.length > 0
-            ? sql`SELECT * FROM (VALUES ${commaList(rows)}) AS v(n, "accountId", parents, "bySubject", key, cutoff)`
+            ? sql`SELECT * FROM (VALUES ${commaList(rows)}) AS v(n, "accountId", parents, "messageIdHeader", "bySubject", key, cutoff)`
             : sql`SELECT NULL::int AS n, NULL::uuid AS "accountId", NULL::text[] AS parents,
-                false AS "bySubject", NULL::text AS key, NULL::timestamptz AS cutoff WHERE false`
+                NULL::text AS "messageIdHeader", false AS "bySubject", NULL::text AS key,
+                NULL::timestamptz AS cutoff WHERE false`
         })
         -- The outer join makes the locks taken even when no copy needs a lookup.
         SELECT c.n,
           (SELECT m."threadId" FROM "Message" m
             WHERE m."accountId" = c."accountId" AND m."messageIdHeader" = ANY(c.parents)
             ORDER BY m."receivedAt" DESC LIMIT 1)::text AS "byParent",
+          (SELECT m."threadId" FROM "Message" m
+            WHERE m."accountId" = c."accountId" AND m."inReplyTo" = c."messageIdHeader"
+            ORDER BY m."receivedAt" DESC LIMIT 1)::text AS "byReply",
           (SELECT t."id" FROM "Thread" t
             WHERE c."bySubject" AND t."accountId" = c."accountId" AND t."normalizedSubject" = c.key
               AND t."lastMessageAt" >= c.cutoff
@@ -546,6 +559,10 @@ async function resolveThreads(tx: SqlClient, plans: CopyPlan[]): Promise<void> {
     const parent = earlier.find(
       (e) => e.messageIdHeader !== null && c.parentIds.includes(e.messageIdHeader),
     );
+    const reply =
+      c.messageIdHeader === null
+        ? undefined
+        : earlier.find((e) => e.inReplyTo === c.messageIdHeader);
     const sameSubject = c.bySubject
       ? earlier.find((e) => e.threadSubject === c.threadKey)
       : undefined;
@@ -553,6 +570,10 @@ async function resolveThreads(tx: SqlClient, plans: CopyPlan[]): Promise<void> {
       [c.threadId, c.threadSubject] = [parent.threadId, parent.threadSubject];
     } else if (db?.byParent) {
       [c.threadId, c.threadSubject] = [db.byParent, null];
+    } else if (reply) {
+      [c.threadId, c.threadSubject] = [reply.threadId, reply.threadSubject];
+    } else if (db?.byReply) {
+      [c.threadId, c.threadSubject] = [db.byReply, null];
     } else if (sameSubject) {
       [c.threadId, c.threadSubject] = [sameSubject.threadId, sameSubject.threadSubject];
     } else if (db?.bySubject) {

@@ -272,6 +272,33 @@ test("keyboard shortcuts: j/k, Enter/o, u, s, Shift+I/U, e, #, /, ?", async () =
   await context.close();
 });
 
+test("read/unread changes land in the order made, even when the first is slow", async () => {
+  const { account, page, context, ids } = await openMail("order", ["O1"]);
+  await row(page, "O1").getByRole("checkbox").check();
+  // Hold the first change in the browser for a while: a second change sent
+  // alongside it would reach the server first and be overwritten by it.
+  let held = 0;
+  await page.route("**/api/messages/flags", async (route) => {
+    if (held++ === 0) await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  let answered = 0;
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname === "/api/messages/flags") answered += 1;
+  });
+  await toolbar(page).getByRole("button", { name: "Mark read" }).click();
+  await toolbar(page).getByRole("button", { name: "Mark unread" }).click();
+  await waitForStatus(page, "Message marked as unread.");
+  // Both requests answered (without the ordering the held one comes last).
+  const deadline = Date.now() + 30_000;
+  while (answered < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(answered, 2);
+  const o1 = await db.message.findFirstOrThrow({ where: { accountId: account.id, id: ids.O1 } });
+  assert.equal(o1.seen, false, "the later change (unread) wins");
+  assert.equal((await folderState(account.id)).Inbox!.unread, 1);
+  await context.close();
+});
+
 test("folders: create, nest, rename, delete (their mail goes to Trash)", async () => {
   const { account, page, context } = await openMail("folders", ["Keep me"]);
   const nav = page.getByRole("navigation", { name: "Folders" });

@@ -1,8 +1,8 @@
 // Account scoping and request forgery: another account's message, folder,
 // frame, source, print view and attachments answer 404 on every route;
-// server actions given foreign ids change nothing; actions from another
-// origin are refused; live events carry only the account's own changes;
-// content routes send their safety headers.
+// server actions and the flag route given foreign ids change nothing; both
+// refuse requests from another origin; live events carry only the account's
+// own changes; content routes send their safety headers.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Browser, Request } from "playwright-core";
@@ -11,6 +11,7 @@ import { startWebServer, type WebServer } from "../helpers/web.ts";
 import { launchBrowser, newContext } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
 import { deliverMail, signIn } from "../helpers/mail.ts";
+import { interceptServerAction } from "../helpers/admin-access.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -121,9 +122,13 @@ test("signed inline-image URLs only open the part they were made for", async () 
 });
 
 /** Captures the next server-action request the page makes. */
-function nextAction(): Promise<Request> {
+/** The next server action or flag-route request the page sends. */
+function nextMailRequest(): Promise<Request> {
   return page.waitForRequest(
-    (r) => r.method() === "POST" && r.headers()["next-action"] !== undefined,
+    (r) =>
+      r.method() === "POST" &&
+      (r.headers()["next-action"] !== undefined ||
+        new URL(r.url()).pathname === "/api/messages/flags"),
   );
 }
 
@@ -141,7 +146,7 @@ async function replay(request: Request, body: string, headers: Record<string, st
   });
 }
 
-test("server actions given another account's ids change nothing", async () => {
+test("server actions and the flag route given another account's ids change nothing", async () => {
   await page.goto("/mail");
   const row = page.getByTestId("message-row").filter({ hasText: "Intruder's own" });
   const actions: [string, () => Promise<void>][] = [
@@ -159,13 +164,15 @@ test("server actions given another account's ids change nothing", async () => {
     where: { accountId: owner.id, id: secret.messageId },
   });
   for (const [name, act] of actions) {
-    const captured = nextAction();
+    const captured = nextMailRequest();
     await act();
     const request = await captured;
     const body = request.postData() ?? "";
     assert.ok(body.includes(mine.messageId), `${name} sends the message id`);
     const response = await replay(request, body.replaceAll(mine.messageId, secret.messageId));
-    assert.equal(response.status(), 200, name);
+    // A server action answers 200 with its error; the flag route answers 404.
+    const route = new URL(request.url()).pathname === "/api/messages/flags";
+    assert.equal(response.status(), route ? 404 : 200, name);
     assert.match(await response.text(), /No such message/, name);
   }
   // The move action with the owner's folder as target is refused too.
@@ -179,7 +186,7 @@ test("server actions given another account's ids change nothing", async () => {
   );
   const moved = page.getByTestId("message-row").filter({ hasText: "Intruder's own" });
   await moved.getByRole("checkbox").check();
-  const captured = nextAction();
+  const captured = nextMailRequest();
   await page.getByRole("toolbar").getByLabel("Move to folder").selectOption({ label: "Inbox" });
   const request = await captured;
   const inbox = await db.mailbox.findFirstOrThrow({
@@ -200,11 +207,11 @@ test("server actions given another account's ids change nothing", async () => {
   );
 });
 
-test("a server action posted from another origin is refused (CSRF)", async () => {
+test("the flag route refuses requests from another origin and bad input (CSRF)", async () => {
   await page.goto("/mail");
   const row = page.getByTestId("message-row").filter({ hasText: "Intruder's own" });
   await row.waitFor();
-  const captured = nextAction();
+  const captured = nextMailRequest();
   await row.getByRole("button", { name: /^(Un)?[Ff]lag/ }).click();
   const request = await captured;
   await page
@@ -216,7 +223,15 @@ test("a server action posted from another origin is refused (CSRF)", async () =>
   // Replaying the same (valid) request with a foreign Origin must not toggle it back.
   const body = (request.postData() ?? "").replace(String(flaggedBefore), String(!flaggedBefore));
   const response = await replay(request, body, { origin: "http://evil.example" });
-  assert.ok(response.status() >= 400, `answered ${response.status()}`);
+  assert.equal(response.status(), 403);
+  // A form-encoded post (what a foreign HTML form can send without a preflight) is refused too.
+  const form = await replay(request, body, { "content-type": "text/plain" });
+  assert.equal(form.status(), 400);
+  for (const bad of ["{", JSON.stringify({ ids: [mine.messageId] }), JSON.stringify({ ids: [] })]) {
+    const answer = await replay(request, bad);
+    assert.equal(answer.status(), 400, bad);
+    assert.match(await answer.text(), /not valid/, bad);
+  }
   assert.equal(
     (await db.message.findFirstOrThrow({ where: { id: mine.messageId } })).flagged,
     flaggedBefore,
@@ -224,10 +239,37 @@ test("a server action posted from another origin is refused (CSRF)", async () =>
   // The same replay from our own origin does work, so the refusal was the Origin's doing.
   const same = await replay(request, body);
   assert.equal(same.status(), 200);
+  assert.deepEqual(await same.json(), { count: 1 });
   assert.equal(
     (await db.message.findFirstOrThrow({ where: { id: mine.messageId } })).flagged,
     !flaggedBefore,
   );
+  const anonymous = await fetch(`${web.url}/api/messages/flags`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  assert.equal(anonymous.status, 401);
+});
+
+test("a server action posted from another origin is refused (CSRF)", async () => {
+  await page.goto("/mail");
+  const nav = page.getByRole("navigation", { name: "Folders" });
+  // Capture the create-folder action without letting it through.
+  const request = await interceptServerAction(page, async () => {
+    await nav.getByRole("button", { name: "New folder" }).click();
+    await nav.getByLabel("Folder name").fill("Forged");
+    await nav.getByRole("button", { name: "Create" }).click();
+  });
+  const body = request.postData() ?? "";
+  const folders = () => db.mailbox.count({ where: { accountId: intruder.id, name: "Forged" } });
+  const response = await replay(request, body, { origin: "http://evil.example" });
+  assert.ok(response.status() >= 400, `answered ${response.status()}`);
+  assert.equal(await folders(), 0);
+  // From our own origin the same request creates the folder.
+  const same = await replay(request, body);
+  assert.equal(same.status(), 200);
+  assert.equal(await folders(), 1);
 });
 
 test("live events carry only the signed-in account's changes", async () => {

@@ -14,7 +14,6 @@ import { listMessages, MAX_PAGE_SIZE } from "@/lib/store/list-messages";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { trustImagesFrom } from "@/lib/store/mail-preferences";
 import { moveMessages, moveMessagesToSpecial } from "@/lib/store/move-messages";
-import { updateFlags } from "@/lib/store/update-flags";
 import { currentAccount, toRowDto, type MessageRowDto } from "@/app/_server/mail";
 
 export type ActionResult = { ok: true; count?: number; id?: string } | { ok: false; error: string };
@@ -38,14 +37,6 @@ async function run(
     if (isUserError(error)) return { ok: false, error: error.message };
     throw error;
   }
-}
-
-export async function setReadAction(messageIds: string[], seen: boolean) {
-  return run((a) => updateFlags(a, ids.parse(messageIds), { seen: z.boolean().parse(seen) }));
-}
-
-export async function setFlaggedAction(messageIds: string[], flagged: boolean) {
-  return run((a) => updateFlags(a, ids.parse(messageIds), { flagged: z.boolean().parse(flagged) }));
 }
 
 export async function moveAction(messageIds: string[], folderId: string) {

@@ -164,6 +164,22 @@ test("replies join the thread by References, then by subject; others start their
   assert.equal(thread.normalizedSubject, "lunch plans");
 });
 
+test("a parent that arrives after its reply joins the reply's thread", async () => {
+  const at = (id: string, subject: string, extra: string[] = []) =>
+    simpleMessage({ messageId: `<${id}@example.org>`, subject, extraHeaders: extra });
+  // The reply overtakes its parent (greylisting, a slow list server), with a
+  // subject the parent's does not match.
+  await deliver(at("late-reply", "Re: Budget numbers", ["In-Reply-To: <late-parent@example.org>"]));
+  await deliver(at("late-parent", "Budget for 2027"));
+  const thread = async (id: string) =>
+    (
+      await db.message.findFirstOrThrow({
+        where: { accountId: bob.id, messageIdHeader: `<${id}@example.org>` },
+      })
+    ).threadId;
+  assert.equal(await thread("late-parent"), await thread("late-reply"));
+});
+
 test("concurrent deliveries get consecutive uids and exact counters", async () => {
   const before = await db.mailbox.findUniqueOrThrow({
     where: { accountId_id: { accountId: bob.id, id: inbox.id } },

@@ -2,8 +2,9 @@
 // transaction written with multi-row statements. Proves that a batch keeps
 // every rule of a lone delivery: uids and modseqs consecutive per folder,
 // counters exact, several accounts and folders in one batch, threads found
-// among the batch's own messages, APPEND-style copies with their own flags
-// into any folder (the Inbox too) beside deliveries, NOTIFY per copy, the
+// among the batch's own messages (a parent after its reply too),
+// APPEND-style copies with their own flags into any folder (the Inbox too)
+// beside deliveries, NOTIFY per copy, the
 // hourly volume counts, and one delivery that cannot be stored (over quota)
 // fails alone while the rest of its batch is stored.
 import assert from "node:assert/strict";
@@ -127,6 +128,29 @@ test("a reply stored in the same batch as its parent joins the parent's thread",
   assert.notEqual(await thread(3), await thread(0), "not a reply: a conversation of its own");
   const threads = await db.thread.findMany({ where: { accountId: cat.id } });
   assert.equal(threads.length, 4);
+});
+
+test("a parent stored in the same batch right after its reply joins the reply's thread", async () => {
+  const dog = await makeAccount("gc-dog");
+  const fillers = await Promise.all(
+    [1, 2].map((i) => delivery([dog.id], { subject: `filler ${i}` })),
+  );
+  const [reply, parent] = await Promise.all([
+    delivery([dog.id], {
+      messageId: "<q2@example.org>",
+      subject: "Re: Offsite venue",
+      inReplyTo: "<q1@example.org>",
+    }),
+    delivery([dog.id], { messageId: "<q1@example.org>", subject: "Where do we meet?" }),
+  ]);
+  const all = await Promise.all([...fillers, reply, parent].map((d) => storeDelivery(d)));
+  const [replyCopy, parentCopy] = all.slice(2).map((c) => c[0]!.messageId);
+  const rows = await db.message.findMany({
+    where: { accountId: dog.id, id: { in: [replyCopy!, parentCopy!] } },
+  });
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0]!.threadId, rows[1]!.threadId);
+  assert.equal(await db.thread.count({ where: { accountId: dog.id } }), 3);
 });
 
 test("a delivery over quota fails alone; the others in its batch are stored", async () => {

@@ -14,11 +14,10 @@ import {
   loadMoreAction,
   moveAction,
   renameFolderAction,
-  setFlaggedAction,
-  setReadAction,
   type ActionResult,
 } from "../actions";
 import { ComposeHost } from "./compose-host";
+import { flagChangesSettled, sendFlagChange, type FlagChange } from "./flag-requests";
 import { FolderPane } from "./folder-pane";
 import { mailHref } from "./mail-url";
 import { MessageList } from "./message-list";
@@ -175,7 +174,7 @@ export function MailApp({
     }
   };
 
-  const changeFlags = async (ids: string[], change: { seen?: boolean; flagged?: boolean }) => {
+  const changeFlags = async (ids: string[], change: FlagChange) => {
     if (ids.length === 0) return;
     setLocal((l) => {
       const flags = new Map(l.flags);
@@ -186,17 +185,16 @@ export function MailApp({
       e ? { ...e, items: e.items.map((m) => (ids.includes(m.id) ? { ...m, ...change } : m)) } : e,
     );
     const n = ids.length === 1 ? "Message" : `${ids.length} messages`;
-    if (change.seen !== undefined) {
-      report(
-        await setReadAction(ids, change.seen),
-        `${n} marked as ${change.seen ? "read" : "unread"}.`,
-      );
-    } else if (change.flagged !== undefined) {
-      report(
-        await setFlaggedAction(ids, change.flagged),
-        `${n} ${change.flagged ? "flagged" : "unflagged"}.`,
-      );
-    }
+    const result = await sendFlagChange(ids, change);
+    report(
+      result,
+      change.seen !== undefined
+        ? `${n} marked as ${change.seen ? "read" : "unread"}.`
+        : `${n} ${change.flagged ? "flagged" : "unflagged"}.`,
+    );
+    // Folder unread counts come from the server: re-read them once the
+    // tab's last queued change has landed.
+    if (result.ok && flagChangesSettled()) router.refresh();
   };
 
   const toggleFlag = (ids: string[]) => {
@@ -244,8 +242,11 @@ export function MailApp({
   useEffect(() => {
     if (!openId || marked.current === openId) return;
     marked.current = openId;
-    if (openUnreadIds.length > 0) void setReadAction(openUnreadIds, true);
-  }, [openId, openUnreadIds]);
+    if (openUnreadIds.length === 0) return;
+    void sendFlagChange(openUnreadIds, { seen: true }).then((result) => {
+      if (!result.ok || flagChangesSettled()) router.refresh();
+    });
+  }, [openId, openUnreadIds, router]);
 
   // Live updates: any change to this account's mail re-reads the page.
   useEffect(() => {

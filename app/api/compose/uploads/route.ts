@@ -4,7 +4,7 @@
 // type and size as JSON, or 413 with the limit when the file is too large.
 import { UserError } from "@/lib/errors";
 import { formatBytes, maxAttachmentBytes, saveUpload } from "@/lib/compose/uploads";
-import { errorResponse, sessionAccountId } from "@/app/_server/mail";
+import { errorResponse, refuseCrossSite, sessionAccountId } from "@/app/_server/mail";
 
 export const dynamic = "force-dynamic";
 
@@ -37,11 +37,8 @@ async function readBody(request: Request, limit: number, name: string): Promise<
 export async function POST(request: Request) {
   const accountId = await sessionAccountId();
   if (!accountId) return new Response("Sign in first.", { status: 401 });
-  // Same-origin only: a cookie-carrying POST from another site is refused.
-  const origin = request.headers.get("origin");
-  if (origin && origin !== new URL(request.url).origin && origin !== process.env.PUBLIC_URL) {
-    return new Response("Cross-site upload refused.", { status: 403 });
-  }
+  const crossSite = refuseCrossSite(request);
+  if (crossSite) return crossSite;
   try {
     let filename = "attachment";
     try {

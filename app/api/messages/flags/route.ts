@@ -1,0 +1,54 @@
+// POST /api/messages/flags – read/unread and flagged on a selection, as JSON
+// {ids, seen?, flagged?}; answers {count} (how many changed). A plain route,
+// not a server action: the webmail sends these one after another and waits
+// for each answer, and a fetch always settles, where Next.js can leave a
+// server action pending or start the next one first when a navigation
+// interrupts it (vercel/next.js#74246), applying "unread, read" as
+// "read, unread".
+import { z } from "zod";
+import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
+import { updateFlags } from "@/lib/store/update-flags";
+import { errorResponse, refuseCrossSite, sessionAccountId } from "@/app/_server/mail";
+
+export const dynamic = "force-dynamic";
+
+const flagChange = z
+  .object({
+    ids: z.array(z.uuid()).min(1).max(MAX_MESSAGES_PER_CHANGE),
+    seen: z.boolean().optional(),
+    flagged: z.boolean().optional(),
+  })
+  .strict()
+  .refine((c) => c.seen !== undefined || c.flagged !== undefined, "Say seen or flagged.");
+
+function badRequest(message: string): Response {
+  return new Response(message, {
+    status: 400,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+export async function POST(request: Request) {
+  const accountId = await sessionAccountId();
+  if (!accountId) return new Response("Sign in first.", { status: 401 });
+  const crossSite = refuseCrossSite(request);
+  if (crossSite) return crossSite;
+  // JSON only: a cross-site HTML form cannot send it without a CORS preflight.
+  if (!request.headers.get("content-type")?.startsWith("application/json")) {
+    return badRequest("Send the change as application/json.");
+  }
+  let input: unknown;
+  try {
+    input = await request.json();
+  } catch {
+    return badRequest("That request was not valid JSON.");
+  }
+  const change = flagChange.safeParse(input);
+  if (!change.success) return badRequest("That request was not valid.");
+  try {
+    const { ids, seen, flagged } = change.data;
+    return Response.json({ count: await updateFlags(accountId, ids, { seen, flagged }) });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

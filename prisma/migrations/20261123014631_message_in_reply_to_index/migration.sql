@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Message_accountId_inReplyTo_idx" ON "Message"("accountId", "inReplyTo");
+
