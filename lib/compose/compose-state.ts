@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { loadConfig } from "../config/index.ts";
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
+import { matchSenderAddress, senderAddresses } from "../accounts/sender-addresses.ts";
 import { buildMessage } from "./build-message.ts";
 import type { ComposeInput, MailAddress } from "./model.ts";
 import { formatBytes, loadAttachments, type UploadInfo } from "./uploads.ts";
@@ -14,10 +15,15 @@ export type ComposeState = {
   uploads: UploadInfo[];
   /** The Drafts message this composition was saved as last, if any. */
   draftId: string | null;
+  /** The From choices: the addresses the account may send as (senderAddresses), its own first. */
+  fromAddresses: string[];
+  /** The display name every From carries (the settings' display name). */
+  fromName: string;
 };
 
 export function emptyInput(): ComposeInput {
   return {
+    from: null,
     to: [],
     cc: [],
     bcc: [],
@@ -30,8 +36,14 @@ export function emptyInput(): ComposeInput {
   };
 }
 
-/** The account's From: its own address with its display name. */
-export async function senderOf(accountId: string): Promise<MailAddress & { signature: string }> {
+/**
+ * The account's sender: its own address with its display name, its
+ * signature, and every address it may send as (senderAddresses: the rule
+ * submitMessage checks, so the composer offers exactly what will pass).
+ */
+export async function senderOf(
+  accountId: string,
+): Promise<MailAddress & { signature: string; addresses: string[] }> {
   const account = await db.account.findUnique({
     where: { id: accountId },
     select: { address: true, displayName: true, signature: true, disabled: true },
@@ -42,7 +54,37 @@ export async function senderOf(accountId: string): Promise<MailAddress & { signa
   // A display name with a line break cannot have been saved through the
   // settings form, but a header is the wrong place to find out.
   const name = account.displayName.replace(/[\r\n\0]+/g, " ").trim();
-  return { name, address: account.address, signature: account.signature };
+  const addresses = await senderAddresses(accountId);
+  return { name, address: account.address, signature: account.signature, addresses };
+}
+
+/**
+ * The From of a composition: the chosen address with the display name.
+ * Refuses an address the account may not send as, with the same rule (and
+ * words) as submitMessage, so a forged choice fails while the composer is
+ * still open rather than after the undo window.
+ */
+export function composedFrom(
+  sender: Awaited<ReturnType<typeof senderOf>>,
+  chosen: string | null,
+): MailAddress {
+  const address = chosen ?? sender.address;
+  if (matchSenderAddress(sender.addresses, address) === null) {
+    throw new UserError("forbidden", `You cannot send as ${address}.`, "from");
+  }
+  return { name: sender.name, address };
+}
+
+/** The From choices of a composer state; `preferred` is chosen when the account may use it. */
+export function fromChoice(
+  sender: Awaited<ReturnType<typeof senderOf>>,
+  preferred: string[],
+): Pick<ComposeState, "fromAddresses" | "fromName"> & { from: string } {
+  for (const address of preferred) {
+    const match = matchSenderAddress(sender.addresses, address);
+    if (match) return { from: match, fromAddresses: sender.addresses, fromName: sender.name };
+  }
+  return { from: sender.address, fromAddresses: sender.addresses, fromName: sender.name };
 }
 
 /**
@@ -56,7 +98,7 @@ export async function buildComposedMessage(
   options: { date: Date; keepBcc: boolean },
 ): Promise<{ raw: Buffer; messageId: string; from: MailAddress }> {
   const sender = await senderOf(accountId);
-  const from = { name: sender.name, address: sender.address };
+  const from = composedFrom(sender, input.from);
   const attachments = await loadAttachments(accountId, input.attachments);
   const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
   const messageId = `<${randomUUID()}@${domain}>`;

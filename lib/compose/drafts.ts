@@ -11,13 +11,23 @@ import { storeDelivery } from "../store/deliver.ts";
 import { deleteMessagesForever } from "../store/delete-messages.ts";
 import { getRawMessageOrThrow } from "../store/get-message.ts";
 import { isUuid } from "../store/list-messages.ts";
-import { buildComposedMessage, emptyInput, type ComposeState } from "./compose-state.ts";
+import {
+  buildComposedMessage,
+  emptyInput,
+  fromChoice,
+  senderOf,
+  type ComposeState,
+} from "./compose-state.ts";
 import type { ComposeInput } from "./model.ts";
 import { parsedAddresses, parsedMessageIds, parsedSubject } from "./parsed-fields.ts";
 import { saveUpload, type UploadInfo } from "./uploads.ts";
 import { uploadUrl } from "./upload-url.ts";
 
-/** Files raw bytes as a new message in the account's Drafts folder; returns its id. */
+/**
+ * Files raw bytes as a new message in the account's Drafts folder; returns
+ * its id. The store gives Drafts copies the \Draft flag (RFC 3501 §2.3.2),
+ * so IMAP clients treat them as drafts too.
+ */
 export async function fileDraft(accountId: string, raw: Buffer): Promise<string> {
   const parsed = await parseMessage(raw);
   const [copy] = await storeDelivery({
@@ -108,6 +118,12 @@ export async function stateFromRaw(
   const parsed = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true });
   const { uploads, byCid } = await uploadParsedAttachments(accountId, parsed.attachments);
   const input = emptyInput();
+  // The From it was saved with, while the account may still send as it.
+  const { from, ...choices } = fromChoice(
+    await senderOf(accountId),
+    parsedAddresses(parsed.from).map((a) => a.address),
+  );
+  input.from = from;
   input.to = parsedAddresses(parsed.to);
   input.cc = parsedAddresses(parsed.cc);
   input.bcc = parsedAddresses(parsed.bcc);
@@ -128,7 +144,7 @@ export async function stateFromRaw(
   input.attachments = uploads.map((u) => u.id);
   input.inReplyTo = parsedMessageIds(parsed.inReplyTo)[0] ?? null;
   input.references = parsedMessageIds(parsed.references).slice(-50);
-  return { input, uploads };
+  return { input, uploads, ...choices };
 }
 
 /** Not found unless the id is one of the account's drafts (for opening from the Drafts list). */

@@ -1,9 +1,10 @@
-// What the composer sends the server: recipients, subject, body, attachment
-// uploads and the reply context, validated here once for every caller (the
-// webmail's actions and the scheduled-send path). Header injection is
-// refused at this boundary: no field that ends up in a header may hold CR,
-// LF or NUL, and addresses must be plain addr-specs (no display-name syntax,
-// no angle brackets, no commas that would add a second recipient).
+// What the composer sends the server: the From choice, recipients, subject,
+// body, attachment uploads and the reply context, validated here once for
+// every caller (the webmail's actions and the scheduled-send path). Header
+// injection is refused at this boundary: no field that ends up in a header
+// may hold CR, LF or NUL, and addresses must be plain addr-specs (no
+// display-name syntax, no angle brackets, no commas that would add a second
+// recipient).
 import { z } from "zod";
 import { MAX_DISPLAY_NAME_LENGTH, MAX_RECIPIENTS_PER_MESSAGE } from "../config/limits.ts";
 import { splitAddress } from "../accounts/address.ts";
@@ -54,6 +55,18 @@ const messageIdSchema = z
   .regex(/^<[^<>\s]+>$/, "Not a message id.");
 
 export const composeSchema = z.object({
+  /**
+   * The address to send as: one of the account's sender addresses (checked
+   * when the message is built, by the rule submission applies); null for the
+   * account's own address.
+   */
+  from: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(isValidRecipientAddress, { message: "Not a valid email address." })
+    .nullable()
+    .default(null),
   to: z.array(mailAddressSchema).max(MAX_RECIPIENTS_PER_MESSAGE).default([]),
   cc: z.array(mailAddressSchema).max(MAX_RECIPIENTS_PER_MESSAGE).default([]),
   bcc: z.array(mailAddressSchema).max(MAX_RECIPIENTS_PER_MESSAGE).default([]),

@@ -3,9 +3,8 @@
 // quoted original; a forward carries the original's attachments along (as
 // uploads of the account, so they can be removed before sending).
 import { simpleParser, type ParsedMail } from "mailparser";
-import { senderAddresses } from "../accounts/sender-addresses.ts";
 import { getRawMessageOrThrow } from "../store/get-message.ts";
-import { emptyInput, senderOf, type ComposeState } from "./compose-state.ts";
+import { emptyInput, fromChoice, senderOf, type ComposeState } from "./compose-state.ts";
 import { parsedAddresses, parsedMessageIds, parsedSubject } from "./parsed-fields.ts";
 import {
   forwardSubject,
@@ -26,8 +25,10 @@ export type ComposeMode = "reply" | "reply-all" | "forward";
 export async function startNewMessage(accountId: string): Promise<ComposeState> {
   const sender = await senderOf(accountId);
   const input = emptyInput();
+  const { from, ...choices } = fromChoice(sender, []);
+  input.from = from;
   input.body = `<p></p>${signatureBlock(sender.signature).html}`;
-  return { input, uploads: [], draftId: null };
+  return { input, uploads: [], draftId: null, ...choices };
 }
 
 function toOriginal(parsed: ParsedMail): OriginalMessage {
@@ -57,6 +58,16 @@ export async function startReply(
   const sender = await senderOf(accountId);
   const signature = signatureBlock(sender.signature).html;
   const input = emptyInput();
+  // Sent from the address the original was sent to, when it is one of the
+  // user's (as Gmail does); for the user's own message, from what it was sent
+  // as. Otherwise from the account's own address.
+  const { from, ...choices } = fromChoice(
+    sender,
+    [...original.to, ...original.cc, ...(original.from ? [original.from] : [])].map(
+      (a) => a.address,
+    ),
+  );
+  input.from = from;
 
   if (mode === "forward") {
     const { uploads, byCid } = await uploadParsedAttachments(accountId, parsed.attachments);
@@ -67,11 +78,10 @@ export async function startReply(
     input.subject = forwardSubject(original.subject).slice(0, 998);
     input.body = `<p></p>${signature}${quoted.html}`;
     input.attachments = uploads.map((u) => u.id);
-    return { input, uploads, draftId: null };
+    return { input, uploads, draftId: null, ...choices };
   }
 
-  const own = await senderAddresses(accountId);
-  const { to, cc } = replyRecipients(original, own, mode === "reply-all");
+  const { to, cc } = replyRecipients(original, sender.addresses, mode === "reply-all");
   const threading = replyThreading(original);
   input.to = to;
   input.cc = cc;
@@ -79,5 +89,5 @@ export async function startReply(
   input.inReplyTo = threading.inReplyTo;
   input.references = threading.references;
   input.body = `<p></p>${signature}${quoteForReply(original).html}`;
-  return { input, uploads: [], draftId: null };
+  return { input, uploads: [], draftId: null, ...choices };
 }

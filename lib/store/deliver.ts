@@ -49,7 +49,10 @@ export type NewSource = {
   parsed: ParsedMessage;
   /** Accounts that get a copy in their Inbox; each at most once. */
   accountIds: string[];
-  /** Copies filed, already read, in another special folder: the sender's Sent copy. */
+  /**
+   * Copies filed, already read, in another special folder: the sender's Sent
+   * copy, a webmail draft (which also gets \Draft).
+   */
   filedCopies?: { accountId: string; folder: FiledFolder }[];
   /** Copies into a given folder with given flags: IMAP APPEND (append-message.ts). */
   folderCopies?: { accountId: string; mailboxId: string; flags: MessageFlags }[];
@@ -429,6 +432,9 @@ const NO_FLAGS: MessageFlags = {
   keywords: [],
 };
 
+/** A webmail draft's flags: read and \Draft (RFC 3501 §2.3.2), what IMAP clients file drafts with. */
+const DRAFT_FLAGS: MessageFlags = { ...NO_FLAGS, draft: true };
+
 function planCopies(
   jobs: { delivery: Delivery; prepared: Prepared[] }[],
   sha256s: string[][],
@@ -445,7 +451,11 @@ function planCopies(
           mailboxId: null,
           flags: unread,
         })),
-        ...(p.source.filedCopies ?? []).map((c) => ({ ...c, mailboxId: null, flags: NO_FLAGS })),
+        ...(p.source.filedCopies ?? []).map((c) => ({
+          ...c,
+          mailboxId: null,
+          flags: c.folder === "DRAFTS" ? DRAFT_FLAGS : NO_FLAGS,
+        })),
         ...(p.source.folderCopies ?? []).map((c) => ({ ...c, folder: null })),
       ];
       const m = p.source.parsed;

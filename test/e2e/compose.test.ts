@@ -11,9 +11,9 @@ import { simpleParser, type ParsedMail } from "mailparser";
 import type { Browser, Page } from "playwright-core";
 import { useTestDatabase } from "../helpers/db.ts";
 import { startWebServer, type WebServer } from "../helpers/web.ts";
-import { launchBrowser, newContext } from "../helpers/browser.ts";
+import { launchBrowser } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
-import { signIn, waitForLive } from "../helpers/mail.ts";
+import { composer, messageRow, openMail as openMailPage } from "../helpers/compose.ts";
 import { startTestGateway } from "../helpers/smtp-harness.ts";
 import { startSmtpPeer } from "../helpers/smtp-peer.ts";
 
@@ -36,20 +36,8 @@ test.after(() => peer.close());
 // up the pages the tests use before timing anything.
 for (const path of ["/login", "/mail"]) await fetch(`${web.url}${path}`);
 
-async function openMail(address: string) {
-  const context = await newContext(browser, web.url);
-  // Sign-in (argon2) and first page loads are slow when the machine is busy.
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await signIn(page, address);
-  await waitForLive(page);
-  return { page, context };
-}
-
-const composer = (page: Page) =>
-  page.getByRole("dialog").filter({ has: page.getByText("Send", { exact: true }) });
-const row = (page: Page, subject: string) =>
-  page.getByTestId("message-row").filter({ hasText: subject });
+const openMail = (address: string) => openMailPage(browser, web.url, address);
+const row = messageRow;
 const folderLink = (page: Page, name: string) =>
   page
     .getByRole("navigation", { name: "Folders" })

@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
-import { ImapFlow } from "imapflow";
 import { useTestDatabase } from "../../helpers/db.ts";
 import { MIME_CORPUS_DIR, mimeCorpusFiles } from "../../helpers/corpus.ts";
-import { makeAccount, TEST_PASSWORD } from "../../helpers/accounts.ts";
+import { makeAccount } from "../../helpers/accounts.ts";
 import { deliverRaw } from "../../helpers/mail.ts";
 import { sendOnce, simpleMessage } from "../../helpers/smtp-harness.ts";
 import { startImapGateway } from "../../helpers/imap.ts";
+import { imapFlowClient } from "../../helpers/imapflow.ts";
 
 await useTestDatabase();
 const { parseMessage } = await import("../../../lib/mime/parse-message.ts");
@@ -22,16 +22,7 @@ const { db } = await import("../../../lib/db.ts");
 
 const gateway = await startImapGateway();
 
-function connect(user: string): ImapFlow {
-  return new ImapFlow({
-    host: "127.0.0.1",
-    port: gateway.imapPort,
-    secure: false,
-    auth: { user, pass: TEST_PASSWORD },
-    tls: { rejectUnauthorized: false },
-    logger: false,
-  });
-}
+const connect = (user: string) => imapFlowClient(gateway.imapPort, user);
 
 test("every corpus message: source byte-exact, ENVELOPE and BODYSTRUCTURE parse in imapflow", async () => {
   const carol = await makeAccount("carol");

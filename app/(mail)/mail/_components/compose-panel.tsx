@@ -1,6 +1,7 @@
 "use client";
 
-// The composer: recipients as chips with suggestions, subject, a rich-text
+// The composer: the From address (the account's own or an alias it owns, as
+// Outlook offers), recipients as chips with suggestions, subject, a rich-text
 // (Tiptap) or plain-text body, attachments by picker or drag and drop with
 // progress and cancel, autosave to Drafts a few seconds after typing stops,
 // Send (held for the undo window on the server) and scheduled send.
@@ -58,6 +59,7 @@ export function ComposePanel({
 }) {
   const chips = (list: { name: string; address: string }[]): Chip[] =>
     list.map((a) => ({ ...a, valid: true }));
+  const [from, setFrom] = useState(initial.input.from ?? initial.fromAddresses[0] ?? "");
   const [to, setTo] = useState<Chip[]>(chips(initial.input.to));
   const [cc, setCc] = useState<Chip[]>(chips(initial.input.cc));
   const [bcc, setBcc] = useState<Chip[]>(chips(initial.input.bcc));
@@ -98,6 +100,7 @@ export function ComposePanel({
   const edited = () => setEdits((n) => n + 1);
 
   const input = () => ({
+    from,
     to: to.map(({ name, address }) => ({ name, address })),
     cc: cc.map(({ name, address }) => ({ name, address })),
     bcc: bcc.map(({ name, address }) => ({ name, address })),
@@ -331,6 +334,23 @@ export function ComposePanel({
         </button>
       </header>
       <div className="compose-fields">
+        <div className="from-field">
+          <label htmlFor="compose-from">From</label>
+          <select
+            id="compose-from"
+            value={from}
+            onChange={(e) => {
+              setFrom(e.target.value);
+              edited();
+            }}
+          >
+            {initial.fromAddresses.map((address) => (
+              <option key={address} value={address}>
+                {initial.fromName ? `${initial.fromName} <${address}>` : address}
+              </option>
+            ))}
+          </select>
+        </div>
         <RecipientField
           label="To"
           chips={to}
