@@ -83,7 +83,7 @@ test("send as an owned alias; a From forged on the wire is refused", async () =>
   assert.equal(await db.pendingSubmission.count(), 0, "nothing held for sending");
 
   await panel.getByRole("button", { name: "Send" }).click();
-  await page.getByTestId("undo-toast").waitFor();
+  await panel.waitFor({ state: "detached" });
   await row(bobView.page, "From the sales desk").filter({ hasText: "Ann Writer" }).waitFor();
   const stored = await db.message.findFirstOrThrow({
     where: { accountId: bob.id, subject: "From the sales desk" },
