@@ -79,6 +79,17 @@ const FLAG_COLUMNS = sql`m."uid", m."seen", m."flagged", m."answered", m."draft"
 
 const toFlagState = (row: FlagRow): MessageFlagState => ({ ...row, modseq: BigInt(row.modseq) });
 
+/**
+ * The uid list comes as 4-byte big-endian integers (int4send) in one bytea:
+ * pg parses an int[] of 10,000 elements character by character in about
+ * 10 ms, this in well under one.
+ */
+function uidsFromBytes(bytes: Buffer): number[] {
+  const uids = new Array<number>(bytes.length >> 2);
+  for (let i = 0; i < uids.length; i++) uids[i] = bytes.readInt32BE(i * 4);
+  return uids;
+}
+
 /** What a session last saw of a folder; a later read reports only what differs. */
 export type KnownMailbox = {
   highestModseq: bigint;
@@ -129,7 +140,7 @@ export async function readMailboxView(
   const rows = await query<
     MailboxRow & {
       changedSince: boolean | null;
-      uids: number[] | null;
+      uids: Buffer | null;
       changed: FlagRow[] | null;
       firstUnseen: number | null;
     }
@@ -141,8 +152,8 @@ export async function readMailboxView(
           TRUE AS "changedSince",
           CASE WHEN ${uidNext}::int4 IS NULL OR b."uidNext" <> ${uidNext}::int4
               OR b."messageCount" <> ${count}::int4
-            THEN (SELECT COALESCE(array_agg(m."uid" ORDER BY m."uid"), '{}') FROM "Message" m
-              WHERE m."accountId" = b."accountId" AND m."mailboxId" = b."id") END AS "uids",
+            THEN (SELECT COALESCE(string_agg(int4send(m."uid"), ''::bytea ORDER BY m."uid"), ''::bytea)
+              FROM "Message" m WHERE m."accountId" = b."accountId" AND m."mailboxId" = b."id") END AS "uids",
           (SELECT COALESCE(json_agg(json_build_object('uid', m."uid", 'seen', m."seen", 'flagged', m."flagged",
               'answered', m."answered", 'draft', m."draft", 'deleted', m."deleted", 'keywords', m."keywords",
               'modseq', m."modseq"::text) ORDER BY m."uid"), '[]') FROM "Message" m
@@ -163,7 +174,7 @@ export async function readMailboxView(
     return { mailbox: null, uids: [], changed: [], firstUnseenUid: null };
   return {
     mailbox: toState(row),
-    uids: row.uids === null ? null : row.uids.map(Number),
+    uids: row.uids === null ? null : uidsFromBytes(row.uids),
     changed: (row.changed ?? []).map(toFlagState),
     firstUnseenUid: row.firstUnseen === null ? null : Number(row.firstUnseen),
   };

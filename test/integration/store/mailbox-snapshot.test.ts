@@ -103,4 +103,10 @@ test("a known view is read again only as far as the folder changed", async () =>
   // Another account's folder is not found.
   const other = await makeAccount("snapshot-other");
   assert.equal(await readMailboxView(other.id, mailboxId, null), null);
+  const { db } = await import("../../../lib/db.ts");
+  const empty = await db.mailbox.findFirstOrThrow({
+    where: { accountId: other.id, specialUse: "INBOX" },
+  });
+  const emptyView = await readMailboxView(other.id, empty.id, null);
+  assert.deepEqual([emptyView?.uids, emptyView?.firstUnseenUid], [[], null]);
 });
