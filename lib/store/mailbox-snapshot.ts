@@ -183,44 +183,66 @@ export async function readMailboxView(
 export type MessageData = MessageFlagState & {
   receivedAt: Date;
   size: number;
-  /** The stored source (whole, or only its header block), when asked for. */
+  sourceSha256: string;
+  /**
+   * The stored source (whole, or only its header block), when asked for and,
+   * for what only a cached value was asked for, when that is not cached yet.
+   */
   raw: Buffer | null;
+  /** The cached IMAP ENVELOPE and BODYSTRUCTURE (MessageSource), when asked for and filled. */
+  imapEnvelope: Buffer | null;
+  imapBodyStructure: Buffer | null;
 };
 
-type DataRow = FlagRow & { receivedAt: Date; size: number; raw: Buffer | null };
+type DataRow = FlagRow & {
+  receivedAt: Date;
+  size: number;
+  sourceSha256: string;
+  raw: Buffer | null;
+  imapEnvelope: Buffer | null;
+  imapBodyStructure: Buffer | null;
+};
 
-/**
- * Messages of the folder among `uids`, ascending. `source`: "none" reads
- * only the message rows, "header" the header block of the source (ENVELOPE,
- * header fields), "full" the source byte for byte.
- */
+export type MessageDataRead = {
+  /** "none": only the message rows; "header": the source's header block; "full": the source. */
+  source: "none" | "header" | "full";
+  /** The cached ENVELOPE; the header block is read instead where it is not filled yet. */
+  envelope?: boolean;
+  /** The cached BODYSTRUCTURE (where it is not filled yet, the caller reads the source). */
+  bodyStructure?: boolean;
+};
+
+/** Messages of the folder among `uids`, ascending, with what `read` names. */
 export async function readMessageData(
   accountId: string,
   mailboxId: string,
   uids: number[],
-  source: "none" | "header" | "full",
+  read: MessageDataRead,
 ): Promise<MessageData[]> {
   if (uids.length === 0 || !isUuid(mailboxId)) return [];
-  const raw =
-    source === "none"
-      ? sql`NULL::bytea`
-      : source === "full"
-        ? sql`s."raw"`
-        : sql`CASE WHEN position('\\x0d0a0d0a'::bytea in s."raw") = 0 THEN s."raw"
-            ELSE substring(s."raw" from 1 for position('\\x0d0a0d0a'::bytea in s."raw") + 3) END`;
+  const envelope = read.envelope === true;
+  const bodyStructure = read.bodyStructure === true;
+  const full = read.source === "full" ? sql`TRUE` : sql`FALSE`;
+  const header =
+    read.source === "header" ? sql`TRUE` : envelope ? sql`s."imapEnvelope" IS NULL` : sql`FALSE`;
   const join =
-    source === "none" ? sql`` : sql`JOIN "MessageSource" s ON s."sha256" = m."sourceSha256"`;
+    read.source === "none" && !envelope && !bodyStructure
+      ? null
+      : sql`JOIN "MessageSource" s ON s."sha256" = m."sourceSha256"`;
+  const columns = join
+    ? sql`CASE WHEN ${full} THEN s."raw"
+          WHEN ${header} THEN CASE WHEN position('\\x0d0a0d0a'::bytea in s."raw") = 0 THEN s."raw"
+            ELSE substring(s."raw" from 1 for position('\\x0d0a0d0a'::bytea in s."raw") + 3) END
+        END AS "raw",
+        ${envelope ? sql`s."imapEnvelope"` : sql`NULL::bytea`} AS "imapEnvelope",
+        ${bodyStructure ? sql`s."imapBodyStructure"` : sql`NULL::bytea`} AS "imapBodyStructure"`
+    : sql`NULL::bytea AS "raw", NULL::bytea AS "imapEnvelope", NULL::bytea AS "imapBodyStructure"`;
   const rows = await query<DataRow>(
-    sql`SELECT ${FLAG_COLUMNS}, m."receivedAt", m."size", ${raw} AS "raw"
-      FROM "Message" m ${join}
+    sql`SELECT ${FLAG_COLUMNS}, m."receivedAt", m."size", m."sourceSha256", ${columns}
+      FROM "Message" m ${join ?? sql``}
       WHERE m."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid
         AND m."uid" = ANY(${uids}::int[])
       ORDER BY m."uid"`,
   );
-  return rows.map((row) => ({
-    ...toFlagState(row),
-    receivedAt: row.receivedAt,
-    size: row.size,
-    raw: row.raw,
-  }));
+  return rows.map((row) => ({ ...row, ...toFlagState(row) }));
 }
