@@ -277,7 +277,9 @@ export class ImapSession {
       if (handler) text = await handler(this, command);
       else text = await this.builtin(command);
       if (this.closed || command.name === "STARTTLS") return;
-      if (this.state === "selected" && command.name !== "IDLE") {
+      // SELECT and EXAMINE have just read the folder whole.
+      const justRead = command.name === "SELECT" || command.name === "EXAMINE";
+      if (this.state === "selected" && command.name !== "IDLE" && !justRead) {
         // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (by number) run.
         const numbered =
           (command.name === "FETCH" || command.name === "STORE" || command.name === "SEARCH") &&

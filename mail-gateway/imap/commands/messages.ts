@@ -262,23 +262,33 @@ const fetch: CommandHandler = async (session, command) => {
     /** Uids of `rows` whose whole source has been read (readWholeSources). */
     const whole = new Set<number>();
     let bytes = 0;
-    for (let j = 0; j < rows.length; j++) {
-      const row = rows[j]!;
-      if (c.changedSince !== null && row.modseq <= c.changedSince) continue;
-      const seq = session.seqOf(row.uid);
-      if (seq === 0) continue;
-      if (need.bodyStructure && !row.imapBodyStructure && need.source !== "full") {
-        if (!whole.has(row.uid)) await readWholeSources(session, rows, j, whole);
-        // Deleted since the batch was read.
-        if (!row.raw) continue;
+    // One write to the socket per batch rather than one per message.
+    const socket = session.socket;
+    socket.cork();
+    try {
+      for (let j = 0; j < rows.length; j++) {
+        const row = rows[j]!;
+        if (c.changedSince !== null && row.modseq <= c.changedSince) continue;
+        const seq = session.seqOf(row.uid);
+        if (seq === 0) continue;
+        if (need.bodyStructure && !row.imapBodyStructure && need.source !== "full") {
+          if (!whole.has(row.uid)) await readWholeSources(session, rows, j, whole);
+          // Deleted since the batch was read.
+          if (!row.raw) continue;
+        }
+        session.send(`* ${seq} FETCH`, [fetchValues(session, row, items, c.uid, computed)]);
+        bytes += row.raw?.length ?? 0;
+        row.raw = null;
+        if (bytes > FETCH_BATCH_BYTES) {
+          // A corked socket never drains.
+          socket.uncork();
+          await session.drain();
+          socket.cork();
+          bytes = 0;
+        }
       }
-      session.send(`* ${seq} FETCH`, [fetchValues(session, row, items, c.uid, computed)]);
-      bytes += row.raw?.length ?? 0;
-      row.raw = null;
-      if (bytes > FETCH_BATCH_BYTES) {
-        await session.drain();
-        bytes = 0;
-      }
+    } finally {
+      socket.uncork();
     }
     await fillImapFetchCache(computed).catch((error: unknown) =>
       // Only an optimisation: the client has its data; the next FETCH computes again.
