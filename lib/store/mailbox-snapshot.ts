@@ -185,8 +185,8 @@ export type MessageData = MessageFlagState & {
   size: number;
   sourceSha256: string;
   /**
-   * The stored source (whole, or only its header block), when asked for and,
-   * for what only a cached value was asked for, when that is not cached yet.
+   * The stored source as `read.source` asks (whole, or its header block), or
+   * the header block when the cached ENVELOPE was asked for and is not filled.
    */
   raw: Buffer | null;
   /** The cached IMAP ENVELOPE and BODYSTRUCTURE (MessageSource), when asked for and filled. */
