@@ -207,6 +207,11 @@ try {
     );
   }
   log(`stored in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // What the gateway's search indexer does after the burst; left to the
+  // gateway started below, it would rewrite every Message row during the
+  // timed runs (and leave them dead for the vacuum).
+  const { indexWaitingMessages } = await import("../lib/store/search-indexer.ts");
+  while ((await indexWaitingMessages()) > 0);
   // What autovacuum does on a live system after a burst of inserts (visibility map for index-only scans).
   await db.$executeRawUnsafe('VACUUM ANALYZE "Message"');
 

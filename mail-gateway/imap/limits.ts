@@ -28,5 +28,8 @@ export const AUTOLOGOUT_MS = 30 * 60_000;
 /** Messages read from the database per query while a FETCH streams out. */
 export const FETCH_BATCH = 200;
 
+/** Messages read per query when their whole sources are needed: each may be as large as the message size limit. */
+export const FETCH_BATCH_WHOLE = 20;
+
 /** Bytes of message bodies read per FETCH batch at most: large messages come one at a time. */
 export const FETCH_BATCH_BYTES = 8 * 1024 * 1024;

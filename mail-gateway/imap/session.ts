@@ -37,6 +37,8 @@ export type SelectedMailbox = {
   /** Uids the client knows of, ascending: index + 1 is the sequence number. */
   uids: number[];
   highestModseq: bigint;
+  /** The folder's uidNext when `uids` was last read whole (readMailboxView). */
+  uidNext: number;
 };
 
 /** A NO or BAD for the tagged reply, with an RFC 5530 response code. */
@@ -275,7 +277,9 @@ export class ImapSession {
       if (handler) text = await handler(this, command);
       else text = await this.builtin(command);
       if (this.closed || command.name === "STARTTLS") return;
-      if (this.state === "selected" && command.name !== "IDLE") {
+      // SELECT and EXAMINE have just read the folder whole.
+      const justRead = command.name === "SELECT" || command.name === "EXAMINE";
+      if (this.state === "selected" && command.name !== "IDLE" && !justRead) {
         // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (by number) run.
         const numbered =
           (command.name === "FETCH" || command.name === "STORE" || command.name === "SEARCH") &&
@@ -397,6 +401,7 @@ export class ImapSession {
       readOnly,
       uids,
       highestModseq: mailbox.highestModseq,
+      uidNext: mailbox.uidNext,
     };
     this.state = "selected";
   }
@@ -427,7 +432,11 @@ export class ImapSession {
   private async syncOnce(allowExpunge: boolean): Promise<void> {
     const selected = this.selected;
     if (!selected || !this.account) return;
-    const view = await readMailboxView(this.account.id, selected.id, selected.highestModseq);
+    const view = await readMailboxView(this.account.id, selected.id, {
+      highestModseq: selected.highestModseq,
+      uidNext: selected.uidNext,
+      messageCount: selected.uids.length,
+    });
     if (this.selected !== selected) return;
     if (!view || (view.mailbox && view.mailbox.uidValidity !== selected.uidValidity)) {
       this.untagged("BYE [UNAVAILABLE] The selected folder was deleted or renamed away");
@@ -435,8 +444,31 @@ export class ImapSession {
       return;
     }
     if (!view.mailbox) return;
-    const present = new Set(view.uids);
     const known = new Set(selected.uids);
+    let heldExpunges = false;
+    if (view.uids !== null) {
+      heldExpunges = this.applyUidChanges(view.uids, known, allowExpunge);
+      selected.uidNext = view.mailbox.uidNext;
+    }
+    for (const change of view.changed) {
+      if (!known.has(change.uid)) continue;
+      const seq = this.seqOf(change.uid);
+      if (seq === 0) continue;
+      const items: ImapValue[] = [atom("UID"), change.uid, atom("FLAGS"), flagList(change)];
+      if (this.condstore) items.push(atom("MODSEQ"), [change.modseq]);
+      this.send(`* ${seq} FETCH`, [items]);
+    }
+    // Held expunges are looked for again next time: keep the old mod-sequence.
+    if (!heldExpunges) selected.highestModseq = view.mailbox.highestModseq;
+  }
+
+  /**
+   * EXPUNGE for known uids no longer present (when allowed), EXISTS for new
+   * ones; returns whether expunges had to be held back.
+   */
+  private applyUidChanges(uids: number[], known: Set<number>, allowExpunge: boolean): boolean {
+    const selected = this.selected!;
+    const present = new Set(uids);
     let heldExpunges = false;
     if (selected.uids.some((uid) => !present.has(uid))) {
       if (allowExpunge) {
@@ -451,21 +483,12 @@ export class ImapSession {
       }
     }
     const lastKnown = selected.uids.length > 0 ? selected.uids[selected.uids.length - 1]! : 0;
-    const added = view.uids.filter((uid) => uid > lastKnown && !known.has(uid));
+    const added = uids.filter((uid) => uid > lastKnown && !known.has(uid));
     if (added.length > 0) {
       selected.uids.push(...added);
       this.untagged(`${selected.uids.length} EXISTS`);
     }
-    for (const change of view.changed) {
-      if (!known.has(change.uid)) continue;
-      const seq = this.seqOf(change.uid);
-      if (seq === 0) continue;
-      const items: ImapValue[] = [atom("UID"), change.uid, atom("FLAGS"), flagList(change)];
-      if (this.condstore) items.push(atom("MODSEQ"), [change.modseq]);
-      this.send(`* ${seq} FETCH`, [items]);
-    }
-    // Held expunges are looked for again next time: keep the old mod-sequence.
-    if (!heldExpunges) selected.highestModseq = view.mailbox.highestModseq;
+    return heldExpunges;
   }
 
   /** Sequence number of a known uid, 0 when the session does not know it. */

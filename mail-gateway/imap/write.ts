@@ -3,7 +3,16 @@
 // that a quoted string cannot carry (line breaks, 8-bit octets, long ones)
 // go out as literals, so any byte sequence is sent exactly.
 export type ImapValue =
-  null | number | bigint | string | Buffer | { atom: string } | { literal: Buffer } | ImapValue[];
+  | null
+  | number
+  | bigint
+  | string
+  | Buffer
+  | { atom: string }
+  | { literal: Buffer }
+  /** A value encoded before (encodeValueBytes), sent as it is. */
+  | { encoded: Buffer }
+  | ImapValue[];
 
 export const atom = (text: string): { atom: string } => ({ atom: text });
 
@@ -24,7 +33,15 @@ export function encodeValue(value: ImapValue, out: Buffer[]): void {
     });
     out.push(CLOSE);
   } else if ("atom" in value) out.push(Buffer.from(value.atom, "latin1"));
+  else if ("encoded" in value) out.push(value.encoded);
   else literal(value.literal, out);
+}
+
+/** One value's bytes, to be kept and sent again as `{ encoded }`. */
+export function encodeValueBytes(value: ImapValue): Buffer {
+  const out: Buffer[] = [];
+  encodeValue(value, out);
+  return Buffer.concat(out);
 }
 
 const NIL = Buffer.from("NIL");

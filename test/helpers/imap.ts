@@ -69,17 +69,19 @@ export class RawImapClient {
       const lf = this.buffer.indexOf(0x0a);
       if (lf === -1) return;
       let line = this.buffer.subarray(0, lf + 1).toString("latin1");
-      const literal = /\{(\d+)\}\r\n$/.exec(line);
       let end = lf + 1;
-      if (literal) {
+      // A line may carry several literals (BODYSTRUCTURE with 8-bit parameters).
+      for (let literal = /\{(\d+)\}\r\n$/.exec(line); literal;) {
         const size = Number(literal[1]);
         if (this.buffer.length < end + size) return;
         line += this.buffer.subarray(end, end + size).toString("latin1");
         end += size;
         const rest = this.buffer.indexOf(0x0a, end);
         if (rest === -1) return;
-        line += this.buffer.subarray(end, rest + 1).toString("latin1");
+        const tail = this.buffer.subarray(end, rest + 1).toString("latin1");
+        line += tail;
         end = rest + 1;
+        literal = /\{(\d+)\}\r\n$/.exec(tail);
       }
       this.buffer = this.buffer.subarray(end);
       this.lines.push(line.replace(/\r\n$/, ""));

@@ -53,15 +53,17 @@ const select: CommandHandler = async (session, command) => {
   const view = await readMailboxView(session.account!.id, mailbox.id, null);
   if (!view?.mailbox) throw new CommandFailure("NO", "NONEXISTENT", `No folder named ${c.mailbox}`);
   const state = view.mailbox;
+  // Read whole when nothing is known yet.
+  const uids = view.uids!;
   const readOnly = c.name === "EXAMINE";
   session.untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
   session.untagged(
     `OK [PERMANENTFLAGS (${readOnly ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*"})] Flags permitted`,
   );
-  session.untagged(`${view.uids.length} EXISTS`);
+  session.untagged(`${uids.length} EXISTS`);
   session.untagged("0 RECENT");
   const unseen = view.firstUnseenUid;
-  session.select(state, readOnly, view.uids);
+  session.select(state, readOnly, uids);
   if (unseen !== null) {
     const seq = session.seqOf(unseen);
     if (seq > 0) session.untagged(`OK [UNSEEN ${seq}] First unseen`);

@@ -14,7 +14,12 @@ import {
   findMailboxByName,
   readMessageData,
   type MessageData,
+  type MessageDataRead,
 } from "../../../lib/store/mailbox-snapshot.ts";
+import {
+  fillImapFetchCache,
+  type ImapFetchCacheEntry,
+} from "../../../lib/store/imap-fetch-cache.ts";
 import { setMessageFlags, type FlagEdit } from "../../../lib/store/set-message-flags.ts";
 import { buildEnvelope, parseMimeStructure } from "../../../lib/mime/mime-structure.ts";
 import {
@@ -24,7 +29,7 @@ import {
   sectionName,
   StructureCache,
 } from "../fetch-data.ts";
-import { FETCH_BATCH, FETCH_BATCH_BYTES } from "../limits.ts";
+import { FETCH_BATCH, FETCH_BATCH_BYTES, FETCH_BATCH_WHOLE } from "../limits.ts";
 import {
   STAR,
   type Command,
@@ -33,7 +38,7 @@ import {
   type SequenceSet,
 } from "../parse.ts";
 import { CommandFailure, flagList, type CommandHandler, type ImapSession } from "../session.ts";
-import { atom, formatInternalDate, formatSet, type ImapValue } from "../write.ts";
+import { atom, encodeValueBytes, formatInternalDate, formatSet, type ImapValue } from "../write.ts";
 import { parseHeaderFields } from "../../../lib/mime/headers.ts";
 
 type Of<N extends Command["name"]> = Command & { name: N };
@@ -90,22 +95,29 @@ export function resolveSet(session: ImapSession, set: SequenceSet, byUid: boolea
   return [...out].sort((a, b) => a - b);
 }
 
-function sourceNeeded(items: FetchItem[]): "none" | "header" | "full" {
-  let need: "none" | "header" | "full" = "none";
+/**
+ * What FETCH must read for `items`. ENVELOPE and BODYSTRUCTURE come from the
+ * source's cache (lib/store/imap-fetch-cache.ts), and from the header block
+ * or the whole source only where that is not filled yet.
+ */
+function sourceNeeded(items: FetchItem[]): MessageDataRead {
+  let source: MessageDataRead["source"] = "none";
+  let envelope = false;
+  let bodyStructure = false;
   for (const item of items) {
-    if (item.kind === "ENVELOPE" || item.kind === "RFC822.HEADER")
-      need = need === "none" ? "header" : need;
+    if (item.kind === "ENVELOPE") envelope = true;
+    else if (item.kind === "BODYSTRUCTURE") bodyStructure = true;
+    else if (item.kind === "RFC822.HEADER") source = source === "none" ? "header" : source;
     else if (item.kind === "SECTION") {
       const headerOnly =
         item.section.path.length === 0 &&
         (item.section.text === "HEADER" ||
           item.section.text === "HEADER.FIELDS" ||
           item.section.text === "HEADER.FIELDS.NOT");
-      need = headerOnly ? (need === "none" ? "header" : need) : "full";
-    } else if (["BODYSTRUCTURE", "BODY", "RFC822", "RFC822.TEXT"].includes(item.kind))
-      need = "full";
+      source = headerOnly ? (source === "none" ? "header" : source) : "full";
+    } else if (["BODY", "RFC822", "RFC822.TEXT"].includes(item.kind)) source = "full";
   }
-  return need;
+  return { source, envelope, bodyStructure };
 }
 
 function setsSeen(items: FetchItem[]): boolean {
@@ -119,8 +131,14 @@ function fetchValues(
   message: MessageData,
   items: FetchItem[],
   byUid: boolean,
+  computed: ImapFetchCacheEntry[],
 ): ImapValue[] {
   const out: ImapValue[] = [];
+  const fill: ImapFetchCacheEntry = {
+    sourceSha256: message.sourceSha256,
+    envelope: null,
+    bodyStructure: null,
+  };
   const cache = message.raw ? new StructureCache(message.raw) : null;
   const raw = message.raw ?? Buffer.alloc(0);
   if (byUid && !items.some((i) => i.kind === "UID")) out.push(atom("UID"), message.uid);
@@ -142,20 +160,20 @@ function fetchValues(
         out.push(atom("MODSEQ"), [message.modseq]);
         break;
       case "ENVELOPE": {
-        const header = cache ? cache.raw : raw;
-        const end = header.length;
-        out.push(
-          atom("ENVELOPE"),
-          envelopeValue(buildEnvelope(parseHeaderFields(header.subarray(0, end)))),
-        );
+        if (!message.imapEnvelope)
+          fill.envelope = encodeValueBytes(envelopeValue(buildEnvelope(parseHeaderFields(raw))));
+        out.push(atom("ENVELOPE"), { encoded: message.imapEnvelope ?? fill.envelope! });
         break;
       }
       case "BODYSTRUCTURE":
+        if (!message.imapBodyStructure)
+          fill.bodyStructure = encodeValueBytes(bodyStructureValue(cache!.structure, true));
+        out.push(atom("BODYSTRUCTURE"), {
+          encoded: message.imapBodyStructure ?? fill.bodyStructure!,
+        });
+        break;
       case "BODY":
-        out.push(
-          atom(item.kind),
-          bodyStructureValue(cache!.structure, item.kind === "BODYSTRUCTURE"),
-        );
+        out.push(atom("BODY"), bodyStructureValue(cache!.structure, false));
         break;
       case "RFC822":
         out.push(atom("RFC822"), { literal: raw });
@@ -186,8 +204,37 @@ function fetchValues(
       }
     }
   }
+  if (fill.envelope || fill.bodyStructure) computed.push(fill);
   void session;
   return out;
+}
+
+/**
+ * BODYSTRUCTURE not cached yet is computed from the whole source: reads the
+ * sources of the next few such rows from `from` on (a few at a time, as
+ * whole sources may each be as large as the message size limit).
+ */
+async function readWholeSources(
+  session: ImapSession,
+  rows: MessageData[],
+  from: number,
+  whole: Set<number>,
+): Promise<void> {
+  const wanted = rows
+    .slice(from)
+    .filter((r) => !r.imapBodyStructure)
+    .slice(0, FETCH_BATCH_WHOLE);
+  const sources = await readMessageData(
+    session.account!.id,
+    session.selected!.id,
+    wanted.map((r) => r.uid),
+    { source: "full" },
+  );
+  const byUid = new Map(sources.map((s) => [s.uid, s.raw]));
+  for (const row of wanted) {
+    row.raw = byUid.get(row.uid) ?? null;
+    whole.add(row.uid);
+  }
 }
 
 const fetch: CommandHandler = async (session, command) => {
@@ -208,21 +255,45 @@ const fetch: CommandHandler = async (session, command) => {
       items = [...items, { kind: "FLAGS" }];
   }
   const need = sourceNeeded(items);
-  const batch = need === "full" ? 20 : FETCH_BATCH;
+  const batch = need.source === "full" ? FETCH_BATCH_WHOLE : FETCH_BATCH;
   for (let i = 0; i < uids.length; i += batch) {
     const rows = await readMessageData(accountId, selected.id, uids.slice(i, i + batch), need);
+    const computed: ImapFetchCacheEntry[] = [];
+    /** Uids of `rows` whose whole source has been read (readWholeSources). */
+    const whole = new Set<number>();
     let bytes = 0;
-    for (const row of rows) {
-      if (c.changedSince !== null && row.modseq <= c.changedSince) continue;
-      const seq = session.seqOf(row.uid);
-      if (seq === 0) continue;
-      session.send(`* ${seq} FETCH`, [fetchValues(session, row, items, c.uid)]);
-      bytes += row.raw?.length ?? 0;
-      if (bytes > FETCH_BATCH_BYTES) {
-        await session.drain();
-        bytes = 0;
+    // One write to the socket per batch rather than one per message.
+    const socket = session.socket;
+    socket.cork();
+    try {
+      for (let j = 0; j < rows.length; j++) {
+        const row = rows[j]!;
+        if (c.changedSince !== null && row.modseq <= c.changedSince) continue;
+        const seq = session.seqOf(row.uid);
+        if (seq === 0) continue;
+        if (need.bodyStructure && !row.imapBodyStructure && need.source !== "full") {
+          if (!whole.has(row.uid)) await readWholeSources(session, rows, j, whole);
+          // Deleted since the batch was read.
+          if (!row.raw) continue;
+        }
+        session.send(`* ${seq} FETCH`, [fetchValues(session, row, items, c.uid, computed)]);
+        bytes += row.raw?.length ?? 0;
+        row.raw = null;
+        if (bytes > FETCH_BATCH_BYTES) {
+          // A corked socket never drains.
+          socket.uncork();
+          await session.drain();
+          socket.cork();
+          bytes = 0;
+        }
       }
+    } finally {
+      socket.uncork();
     }
+    await fillImapFetchCache(computed).catch((error: unknown) =>
+      // Only an optimisation: the client has its data; the next FETCH computes again.
+      session.options.log(`imap: FETCH cache not filled: ${(error as Error).message}`),
+    );
     await session.drain();
   }
   uids = [];
@@ -253,7 +324,7 @@ const store: CommandHandler = async (session, command) => {
     selected.highestModseq = changed[0]!.modseq;
   const report = c.action.silent
     ? changed
-    : await readMessageData(session.account!.id, selected.id, uids, "none");
+    : await readMessageData(session.account!.id, selected.id, uids, { source: "none" });
   if (!c.action.silent || session.condstore) {
     for (const row of report) {
       const seq = session.seqOf(row.uid);

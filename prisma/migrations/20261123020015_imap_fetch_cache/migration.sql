@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "MessageSource" ADD COLUMN     "imapBodyStructure" BYTEA,
+ADD COLUMN     "imapEnvelope" BYTEA;
+
