@@ -15,7 +15,9 @@ export type ImapFetchCacheEntry = {
 /**
  * Fills the values still empty. Rows another transaction holds (a second
  * session filling the same source, a source being deleted) are skipped: the
- * cache is only an optimisation, and skipping never waits or deadlocks.
+ * cache is only an optimisation, and skipping never waits or deadlocks. The
+ * lock is NO KEY UPDATE, which a delivery's foreign-key check on the same
+ * source (KEY SHARE) does not wait for.
  */
 export async function fillImapFetchCache(entries: ImapFetchCacheEntry[]): Promise<void> {
   const unique = new Map<string, ImapFetchCacheEntry>();
@@ -32,7 +34,7 @@ export async function fillImapFetchCache(entries: ImapFetchCacheEntry[]): Promis
         SELECT s."sha256" FROM "MessageSource" s JOIN v ON v."sha256" = s."sha256"
         WHERE (s."imapEnvelope" IS NULL AND v."envelope" IS NOT NULL)
           OR (s."imapBodyStructure" IS NULL AND v."bodyStructure" IS NOT NULL)
-        ORDER BY s."sha256" FOR UPDATE OF s SKIP LOCKED
+        ORDER BY s."sha256" FOR NO KEY UPDATE OF s SKIP LOCKED
       )
       UPDATE "MessageSource" s SET
         "imapEnvelope" = COALESCE(s."imapEnvelope", v."envelope"),
