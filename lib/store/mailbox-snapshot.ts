@@ -194,14 +194,8 @@ export type MessageData = MessageFlagState & {
   imapBodyStructure: Buffer | null;
 };
 
-type DataRow = FlagRow & {
-  receivedAt: Date;
-  size: number;
-  sourceSha256: string;
-  raw: Buffer | null;
-  imapEnvelope: Buffer | null;
-  imapBodyStructure: Buffer | null;
-};
+/** A MessageData as pg returns it (modseq as text). */
+type DataRow = FlagRow & Omit<MessageData, keyof MessageFlagState>;
 
 export type MessageDataRead = {
   /** "none": only the message rows; "header": the source's header block; "full": the source. */
