@@ -334,23 +334,26 @@ export function ComposePanel({
         </button>
       </header>
       <div className="compose-fields">
-        <div className="from-field">
-          <label htmlFor="compose-from">From</label>
-          <select
-            id="compose-from"
-            value={from}
-            onChange={(e) => {
-              setFrom(e.target.value);
-              edited();
-            }}
-          >
-            {initial.fromAddresses.map((address) => (
-              <option key={address} value={address}>
-                {initial.fromName ? `${initial.fromName} <${address}>` : address}
-              </option>
-            ))}
-          </select>
-        </div>
+        {/* A choice only when there is one to make (as in Gmail): most accounts send as themselves. */}
+        {initial.fromAddresses.length > 1 ? (
+          <div className="from-field">
+            <label htmlFor="compose-from">From</label>
+            <select
+              id="compose-from"
+              value={from}
+              onChange={(e) => {
+                setFrom(e.target.value);
+                edited();
+              }}
+            >
+              {initial.fromAddresses.map((address) => (
+                <option key={address} value={address}>
+                  {initial.fromName ? `${initial.fromName} <${address}>` : address}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <RecipientField
           label="To"
           chips={to}
