@@ -91,6 +91,8 @@ test("compose rich text with two attachments; local recipient sees it live, the 
   await addRecipient(page, "To", bob.address);
   await addRecipient(page, "To", "Remote Peer <peer@remote.test>");
   await panel.getByLabel("Subject").fill("Quarterly plan");
+  // Ann has no aliases: no From choice to make, so no From field.
+  assert.equal(await panel.getByRole("combobox", { name: "From", exact: true }).count(), 0);
   const body = panel.getByRole("textbox", { name: "Message body" });
   await body.click();
   await page.keyboard.type("Hello team, ");
@@ -211,8 +213,17 @@ test("reply, reply all and forward from the reading pane", async () => {
     replyAll.inReplyTo,
   );
 
-  // f: forward carries the attachments; one is removed before sending.
-  await pane.getByRole("button", { name: "Forward" }).last().click();
+  // f: forward carries the attachments; one is removed before sending. The
+  // original, that is: once a live refresh lands, the conversation also
+  // holds the reply all (in Sent, newest, so expanded and last).
+  const original = await db.message.findFirstOrThrow({
+    where: { accountId: bob.id, subject: "Quarterly plan", mailbox: { specialUse: "INBOX" } },
+  });
+  // Wait for that refresh, so the step below always runs against both messages.
+  await pane.getByTestId("conversation-message").nth(1).waitFor({ state: "attached" });
+  const card = pane.locator(`[data-message-id="${original.id}"]`);
+  await card.evaluate((details) => ((details as HTMLDetailsElement).open = true));
+  await card.getByRole("button", { name: "Forward" }).click();
   panel = composer(page);
   await panel.getByTestId("compose-attachment").nth(1).waitFor();
   assert.equal(await panel.getByLabel("Subject").inputValue(), "Fwd: Quarterly plan");
