@@ -2,7 +2,7 @@ import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { cache } from "react";
 import { notFound } from "next/navigation";
-import { isUserError } from "@/lib/errors";
+import { isUserError, UserError } from "@/lib/errors";
 import type { MessageSummary } from "@/lib/store/list-messages";
 import { listMailboxes, type MailboxSummary } from "@/lib/store/read-mailboxes";
 import { getCurrentAccount, requireAccount } from "./session";
@@ -117,10 +117,7 @@ export function refuseCrossSite(request: Request): Response | null {
   if (!origin || origin === new URL(request.url).origin || origin === process.env.PUBLIC_URL) {
     return null;
   }
-  return new Response("Cross-site request refused.", {
-    status: 403,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-  });
+  return errorResponse(new UserError("forbidden", "Cross-site request refused."));
 }
 
 /** For route handlers: the signed-in account's id, or null (answer 401). */

@@ -3,18 +3,29 @@
 // from the webmail or over SMTP submission, and listed as the choices of the
 // composer's From field, so the two cannot disagree.
 import { db } from "../db.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import { normalizeAddress, splitAddress, stripSubaddress } from "./address.ts";
+
+/** The Account fields senderAddressesOf needs, to select along with others in one query. */
+export const SENDER_ADDRESS_FIELDS = {
+  address: true,
+  ownedAliases: { select: { address: true }, orderBy: { address: "asc" } },
+} as const satisfies Prisma.AccountSelect;
+
+/** The account's own address first, then the aliases it owns, A to Z. */
+export function senderAddressesOf(account: {
+  address: string;
+  ownedAliases: { address: string }[];
+}): string[] {
+  return [account.address, ...account.ownedAliases.map((a) => a.address)];
+}
 
 export async function senderAddresses(accountId: string): Promise<string[]> {
   const account = await db.account.findUnique({
     where: { id: accountId },
-    select: {
-      address: true,
-      ownedAliases: { select: { address: true }, orderBy: { address: "asc" } },
-    },
+    select: SENDER_ADDRESS_FIELDS,
   });
-  if (!account) return [];
-  return [account.address, ...account.ownedAliases.map((a) => a.address)];
+  return account ? senderAddressesOf(account) : [];
 }
 
 /**

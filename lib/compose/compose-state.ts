@@ -5,7 +5,12 @@ import { randomUUID } from "node:crypto";
 import { loadConfig } from "../config/index.ts";
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
-import { matchSenderAddress, senderAddresses } from "../accounts/sender-addresses.ts";
+import {
+  isSenderAddress,
+  matchSenderAddress,
+  SENDER_ADDRESS_FIELDS,
+  senderAddressesOf,
+} from "../accounts/sender-addresses.ts";
 import { buildMessage } from "./build-message.ts";
 import type { ComposeInput, MailAddress } from "./model.ts";
 import { formatBytes, loadAttachments, type UploadInfo } from "./uploads.ts";
@@ -46,7 +51,7 @@ export async function senderOf(
 ): Promise<MailAddress & { signature: string; addresses: string[] }> {
   const account = await db.account.findUnique({
     where: { id: accountId },
-    select: { address: true, displayName: true, signature: true, disabled: true },
+    select: { ...SENDER_ADDRESS_FIELDS, displayName: true, signature: true, disabled: true },
   });
   if (!account || account.disabled) {
     throw new UserError("account_disabled", "This account cannot send mail.");
@@ -54,8 +59,12 @@ export async function senderOf(
   // A display name with a line break cannot have been saved through the
   // settings form, but a header is the wrong place to find out.
   const name = account.displayName.replace(/[\r\n\0]+/g, " ").trim();
-  const addresses = await senderAddresses(accountId);
-  return { name, address: account.address, signature: account.signature, addresses };
+  return {
+    name,
+    address: account.address,
+    signature: account.signature,
+    addresses: senderAddressesOf(account),
+  };
 }
 
 /**
@@ -69,7 +78,7 @@ export function composedFrom(
   chosen: string | null,
 ): MailAddress {
   const address = chosen ?? sender.address;
-  if (matchSenderAddress(sender.addresses, address) === null) {
+  if (!isSenderAddress(sender.addresses, address)) {
     throw new UserError("forbidden", `You cannot send as ${address}.`, "from");
   }
   return { name: sender.name, address };

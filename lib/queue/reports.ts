@@ -18,8 +18,7 @@ const REPORTS_PER_PASS = 100;
 /**
  * Delivers each report and then forgets it. A report whose sender cannot get
  * mail (no such hosted user) is logged and forgotten; one that fails (the
- * database) is logged and kept for a later pass. Never a report about a
- * report.
+ * database) is logged and kept for a later pass.
  */
 export async function deliverSenderReports(
   reports: SenderReport[],
@@ -28,33 +27,40 @@ export async function deliverSenderReports(
   const hostname = loadConfig().hostname;
   for (const report of reports) {
     try {
-      // RFC 5321 §4.5.5: nothing is ever sent back to the null reverse-path.
-      if (report.mailFrom !== "") {
-        const source = await db.messageSource.findUnique({
-          where: { sha256: report.sourceSha256 },
-          select: { raw: true },
-        });
-        const headers = source ? headerBlockOf(Buffer.from(source.raw)) : Buffer.alloc(0);
-        const { raw } = composeDsn({
-          reportingHost: hostname,
-          to: report.mailFrom,
-          arrivalDate: report.arrivalDate,
-          recipients: report.recipients,
-          originalHeaders: headers,
-          originalSubject: subjectOf(headers),
-        });
-        const outcome = await sendNullSenderMessage(raw, report.mailFrom, {
-          // A full mailbox still learns that its mail bounced.
-          enforceQuota: false,
-        });
-        if (outcome.kind === "dropped")
-          log(`report to ${report.mailFrom} dropped: ${outcome.reason}`);
-      }
+      await sendReport(report, hostname, log);
       await query(sql`DELETE FROM "OwedReport" WHERE "id" = ${report.id}::uuid`);
     } catch (error) {
       log(`report to ${report.mailFrom} failed, kept for later: ${(error as Error).message}`);
     }
   }
+}
+
+/** The DSN to the report's sender, stored or queued; never a report about a report. */
+async function sendReport(
+  report: SenderReport,
+  hostname: string,
+  log: (line: string) => void,
+): Promise<void> {
+  // RFC 5321 §4.5.5: nothing is ever sent back to the null reverse-path.
+  if (report.mailFrom === "") return;
+  const source = await db.messageSource.findUnique({
+    where: { sha256: report.sourceSha256 },
+    select: { raw: true },
+  });
+  const headers = source ? headerBlockOf(Buffer.from(source.raw)) : Buffer.alloc(0);
+  const { raw } = composeDsn({
+    reportingHost: hostname,
+    to: report.mailFrom,
+    arrivalDate: report.arrivalDate,
+    recipients: report.recipients,
+    originalHeaders: headers,
+    originalSubject: subjectOf(headers),
+  });
+  const outcome = await sendNullSenderMessage(raw, report.mailFrom, {
+    // A full mailbox still learns that its mail bounced.
+    enforceQuota: false,
+  });
+  if (outcome.kind === "dropped") log(`report to ${report.mailFrom} dropped: ${outcome.reason}`);
 }
 
 type OwedReportRow = Omit<SenderReport, "recipients"> & { recipients: StoredDsnRecipient[] };

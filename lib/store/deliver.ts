@@ -493,6 +493,9 @@ function planCopies(
   );
 }
 
+/** Threads found in the database for one copy, by each rule of resolveThreads. */
+type ThreadLookup = { byParent: string | null; byReply: string | null; bySubject: string | null };
+
 /**
  * Locks the recipient accounts (in id order: the quota charge and the
  * folder counters are updated under these locks) and picks each copy's
@@ -507,10 +510,7 @@ async function resolveThreads(tx: SqlClient, plans: CopyPlan[]): Promise<void> {
   const lookups = plans.filter(
     (c) => c.parentIds.length > 0 || c.bySubject || c.messageIdHeader !== null,
   );
-  const found = new Map<
-    CopyPlan,
-    { byParent: string | null; byReply: string | null; bySubject: string | null }
-  >();
+  const found = new Map<CopyPlan, ThreadLookup>();
   if (lookups.length > 0 || accountIds.length > 1) {
     const rows = lookups.map(
       (c, n) =>
@@ -518,12 +518,7 @@ async function resolveThreads(tx: SqlClient, plans: CopyPlan[]): Promise<void> {
           ${c.bySubject}::boolean, ${c.threadKey}::text,
           ${new Date(c.delivery.receivedAt.getTime() - SUBJECT_THREAD_WINDOW_MS)}::timestamptz)`,
     );
-    const { rows: threads } = await tx.query<{
-      n: number | null;
-      byParent: string | null;
-      byReply: string | null;
-      bySubject: string | null;
-    }>(
+    const { rows: threads } = await tx.query<ThreadLookup & { n: number | null }>(
       sql`
         WITH locked AS (
           SELECT "id" FROM "Account" WHERE "id" = ANY(${accountIds}::uuid[]) ORDER BY "id" FOR UPDATE

@@ -127,7 +127,6 @@ function setsSeen(items: FetchItem[]): boolean {
 }
 
 function fetchValues(
-  session: ImapSession,
   message: MessageData,
   items: FetchItem[],
   byUid: boolean,
@@ -205,7 +204,6 @@ function fetchValues(
     }
   }
   if (fill.envelope || fill.bodyStructure) computed.push(fill);
-  void session;
   return out;
 }
 
@@ -276,7 +274,7 @@ const fetch: CommandHandler = async (session, command) => {
           // Deleted since the batch was read.
           if (!row.raw) continue;
         }
-        session.send(`* ${seq} FETCH`, [fetchValues(session, row, items, c.uid, computed)]);
+        session.send(`* ${seq} FETCH`, [fetchValues(row, items, c.uid, computed)]);
         bytes += row.raw?.length ?? 0;
         row.raw = null;
         if (bytes > FETCH_BATCH_BYTES) {

@@ -6,6 +6,7 @@
 // interrupts it (vercel/next.js#74246), applying "unread, read" as
 // "read, unread".
 import { z } from "zod";
+import { UserError } from "@/lib/errors";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { updateFlags } from "@/lib/store/update-flags";
 import { errorResponse, refuseCrossSite, sessionAccountId } from "@/app/_server/mail";
@@ -21,12 +22,7 @@ const flagChange = z
   .strict()
   .refine((c) => c.seen !== undefined || c.flagged !== undefined, "Say seen or flagged.");
 
-function badRequest(message: string): Response {
-  return new Response(message, {
-    status: 400,
-    headers: { "content-type": "text/plain; charset=utf-8" },
-  });
-}
+const badRequest = (message: string) => errorResponse(new UserError("invalid_input", message));
 
 export async function POST(request: Request) {
   const accountId = await sessionAccountId();
