@@ -1,10 +1,11 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { cache } from "react";
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { loadConfig } from "@/lib/config";
 import { isUserError, UserError } from "@/lib/errors";
-import { isSameOriginRequest, type OriginPolicy } from "@/lib/http/request-origin";
+import { isSameOriginRequest, requestOrigin, type OriginPolicy } from "@/lib/http/request-origin";
 import type { MessageSummary } from "@/lib/store/list-messages";
 import { listMailboxes, type MailboxSummary } from "@/lib/store/read-mailboxes";
 import { getCurrentAccount, requireAccount } from "./session";
@@ -113,6 +114,16 @@ export function errorResponse(error: unknown): Response {
 export function originPolicy(): OriginPolicy {
   const config = loadConfig();
   return { trustProxy: config.trustProxy, publicOrigin: config.web.publicOrigin };
+}
+
+/**
+ * The site's URL for links people follow from elsewhere (invites):
+ * PUBLIC_URL, else the address this request was made to.
+ */
+export async function siteUrl(): Promise<string> {
+  const config = loadConfig();
+  if (config.web.publicOrigin) return config.web.publicUrl;
+  return requestOrigin(await headers(), originPolicy()) ?? config.web.publicUrl;
 }
 
 /**
