@@ -56,7 +56,6 @@ const childEnv: NodeJS.ProcessEnv = {
   ...process.env,
   DATABASE_URL: database.url,
   NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.nextauthSecret,
-  NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? config.web.publicUrl,
   DATA_DIR: dataDir,
   NEXT_TELEMETRY_DISABLED: "1",
 };

@@ -1,6 +1,7 @@
 // The web app's process: Next.js behind a small HTTP server of our own, which
 // records the client's address (the socket's, or X-Forwarded-For's first hop
-// when TRUST_PROXY is set) in a header the app can trust for throttling.
+// when TRUST_PROXY is set) in a header the app can trust for throttling, and
+// passes a proxy's X-Forwarded-* on only when TRUST_PROXY is set.
 import http from "node:http";
 import path from "node:path";
 import next from "next";
@@ -8,11 +9,28 @@ import { loadConfig } from "../lib/config/index.ts";
 import { disconnectDb } from "../lib/db.ts";
 
 const CLIENT_IP_HEADER = "x-mail-client-ip";
+// What a reverse proxy tells about the browser's request. Anyone can send
+// these, so without TRUST_PROXY they are dropped and Next.js, next-auth and
+// the app see the Host header and the plain-HTTP socket as they are.
+const FORWARDED_HEADERS = [
+  "forwarded",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-forwarded-for",
+];
 const root = path.resolve(import.meta.dirname, "..");
 const config = loadConfig();
 const dev = process.argv.includes("--dev");
 
-process.env.NEXTAUTH_URL ??= config.web.publicUrl;
+// next-auth's idea of the site's URL (sign-out and callback redirects, the
+// cookies' Secure flag). With PUBLIC_URL that URL; without it, the address
+// each request was made to (AUTH_TRUST_HOST: its X-Forwarded-Host/-Proto,
+// which Next.js fills from the Host header and the socket unless a trusted
+// proxy set them), so signing in at http://127.0.0.1:3000 or a LAN address
+// stays there instead of going to http://localhost:3000.
+if (config.web.publicOrigin) process.env.NEXTAUTH_URL ??= config.web.publicUrl;
+else if (!process.env.NEXTAUTH_URL) process.env.AUTH_TRUST_HOST ??= "true";
 if (!process.env.NEXTAUTH_SECRET) {
   console.error("web: NEXTAUTH_SECRET is not set (npm start generates one in the data folder)");
   process.exit(1);
@@ -28,12 +46,22 @@ function clientIp(req: http.IncomingMessage): string {
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 
+/** A chain of proxies appends to X-Forwarded-Host/-Proto: the first is the browser's. */
+function keepFirstHop(req: http.IncomingMessage) {
+  for (const name of ["x-forwarded-host", "x-forwarded-proto"]) {
+    const first = req.headers[name]?.toString().split(",")[0]?.trim();
+    if (first) req.headers[name] = first;
+  }
+}
+
 const app = next({ dev, dir: root, hostname: config.web.host, port: config.web.port });
 await app.prepare();
 const handle = app.getRequestHandler();
 
 const server = http.createServer((req, res) => {
   req.headers[CLIENT_IP_HEADER] = clientIp(req);
+  if (!config.trustProxy) for (const name of FORWARDED_HEADERS) delete req.headers[name];
+  else keepFirstHop(req);
   handle(req, res).catch((error: unknown) => {
     console.error("web: request failed", error);
     if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });

@@ -2,7 +2,8 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { sanitizeEmailHtml } from "@/lib/mime/sanitize-html";
 import type { AttachmentInfo } from "@/lib/store/get-message";
-import { signedInlinePartUrl } from "./mail";
+import { requestOrigin as originOf } from "@/lib/http/request-origin";
+import { originPolicy, signedInlinePartUrl } from "./mail";
 
 // The documents the webmail serves for message content it did not write:
 // the HTML body frame, the print view, attachments and the raw source. Each
@@ -23,14 +24,11 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * This app's origin as the browser sees it (the Host it asked), for img-src
- * beside 'self'. request.url is no help: behind web/server.ts it carries the
- * configured host name, not the one the browser used. An odd Host gives ''.
+ * This app's origin as the browser sees it, for img-src beside 'self' (the
+ * sandboxed frame's own origin is opaque). An odd Host gives ''.
  */
 export function requestOrigin(request: Request): string {
-  const host = request.headers.get("host") ?? "";
-  if (!/^[a-z0-9.\-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(host)) return "";
-  return `${new URL(request.url).protocol}//${host}`;
+  return originOf(request.headers, originPolicy()) ?? "";
 }
 
 /** Sanitizes a body with its cid: parts pointing at signed attachment URLs. */

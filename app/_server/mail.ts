@@ -1,8 +1,11 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { cache } from "react";
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
+import { loadConfig } from "@/lib/config";
 import { isUserError, UserError } from "@/lib/errors";
+import { isSameOriginRequest, requestOrigin, type OriginPolicy } from "@/lib/http/request-origin";
 import type { MessageSummary } from "@/lib/store/list-messages";
 import { listMailboxes, type MailboxSummary } from "@/lib/store/read-mailboxes";
 import { getCurrentAccount, requireAccount } from "./session";
@@ -107,16 +110,29 @@ export function errorResponse(error: unknown): Response {
   });
 }
 
+/** Where this app's origin comes from: the request's Host, a trusted proxy's, PUBLIC_URL. */
+export function originPolicy(): OriginPolicy {
+  const config = loadConfig();
+  return { trustProxy: config.trustProxy, publicOrigin: config.web.publicOrigin };
+}
+
 /**
- * For state-changing route handlers: a 403 when the request came from
- * another site (a cookie-carrying POST a foreign page made the browser send),
- * else null. Browsers send Origin on every POST made with fetch or XHR.
+ * The site's URL for links people follow from elsewhere (invites):
+ * PUBLIC_URL, else the address this request was made to.
+ */
+export async function siteUrl(): Promise<string> {
+  const config = loadConfig();
+  if (config.web.publicOrigin) return config.web.publicUrl;
+  return requestOrigin(await headers(), originPolicy()) ?? config.web.publicUrl;
+}
+
+/**
+ * For every state-changing route handler: a 403 when another site's page
+ * made the browser send the request (with the user's cookie), else null.
+ * The rule is lib/http/request-origin.ts isSameOriginRequest.
  */
 export function refuseCrossSite(request: Request): Response | null {
-  const origin = request.headers.get("origin");
-  if (!origin || origin === new URL(request.url).origin || origin === process.env.PUBLIC_URL) {
-    return null;
-  }
+  if (isSameOriginRequest(request.headers, originPolicy())) return null;
   return errorResponse(new UserError("forbidden", "Cross-site request refused."));
 }
 

@@ -77,8 +77,8 @@ function hashCode(code: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash("sha256").update(code, "utf8").digest());
 }
 
-function inviteLink(code: string): string {
-  return `${loadConfig().web.publicUrl.replace(/\/+$/, "")}/signup?invite=${encodeURIComponent(code)}`;
+function inviteLink(code: string, siteUrl: string): string {
+  return `${siteUrl.replace(/\/+$/, "")}/signup?invite=${encodeURIComponent(code)}`;
 }
 
 type InviteState = {
@@ -96,12 +96,15 @@ function statusOf(invite: InviteState, now: Date): InviteStatus {
 }
 
 /**
- * Makes an invite. Throws ZodError for uses or days out of range (its
- * message names the field) and UserError for a domain not hosted here.
+ * Makes an invite; its link starts with `siteUrl` (the dashboard passes the
+ * address the admin is using when PUBLIC_URL is unset). Throws ZodError for
+ * uses or days out of range (its message names the field) and UserError for
+ * a domain not hosted here.
  */
 export async function createInvite(
   input: NewInvite,
   creator: InviteCreator,
+  siteUrl = loadConfig().web.publicUrl,
 ): Promise<CreatedInvite> {
   const { domain: domainName, maxUses, days } = newInviteSchema.parse(input);
   let domain: { id: string; name: string } | null = null;
@@ -123,7 +126,7 @@ export async function createInvite(
     },
     select: { id: true, maxUses: true, expiresAt: true },
   });
-  return { ...invite, code, link: inviteLink(code), domain: domain?.name ?? null };
+  return { ...invite, code, link: inviteLink(code, siteUrl), domain: domain?.name ?? null };
 }
 
 const INVITE_ROW_SELECT = {

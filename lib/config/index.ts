@@ -41,7 +41,7 @@ const envSchema = z.object({
   DNS_SERVERS: z.string().optional(),
   DEFAULT_QUOTA_BYTES: z.coerce.bigint().default(DEFAULT_QUOTA_BYTES),
   MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_MESSAGE_BYTES),
-  // Only behind a reverse proxy that sets X-Forwarded-For itself.
+  // Only behind a reverse proxy that sets X-Forwarded-For/-Host/-Proto itself.
   TRUST_PROXY: flag,
   // Development: allow plain-text AUTH/LOGIN without TLS on submission, POP3, IMAP.
   ALLOW_INSECURE_AUTH: flag,
@@ -106,7 +106,14 @@ export type Config = {
   mailDomain: string;
   hostname: string;
   dataDir: string;
-  web: { port: number; host: string; publicUrl: string };
+  web: {
+    port: number;
+    host: string;
+    /** PUBLIC_URL, else the address to print for this machine (http://localhost:port). */
+    publicUrl: string;
+    /** PUBLIC_URL's origin, or null when unset: then every address the server answers on is its own. */
+    publicOrigin: string | null;
+  };
   smtp: { port: number; submissionPort: number; listenHost: string };
   pop3: { port: number; tlsPort: number };
   imap: { port: number; tlsPort: number };
@@ -152,6 +159,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       port: e.WEB_PORT,
       host: e.WEB_HOST,
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.WEB_PORT}`,
+      publicOrigin: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : null,
     },
     smtp: { port: e.SMTP_PORT, submissionPort: e.SUBMISSION_PORT, listenHost: e.LISTEN_HOST },
     pop3: { port: e.POP3_PORT, tlsPort: e.POP3S_PORT },

@@ -13,6 +13,8 @@ import { makeAccount } from "../helpers/accounts.ts";
 import {
   buildMail,
   deliverMail,
+  loadedImageWidth,
+  PNG,
   seriousAxeViolations,
   signIn,
   waitForLive,
@@ -31,12 +33,6 @@ const [web, browser]: [WebServer, Browser] = await Promise.all([
 ]);
 // The real inbound path: mail for the live test arrives over SMTP.
 const gateway = await startTestGateway({ relay: false, submissionPort: null });
-
-// A 1x1 PNG.
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-  "base64",
-);
 
 // Stands in for a tracking-pixel host. It is on loopback (nothing here may
 // reach the internet) but on another port, so it is another origin.
@@ -277,14 +273,7 @@ test("HTML mail: sandboxed frame, cid images shown, remote images only after Sho
   await frame.locator("#headline").waitFor();
   assert.equal(await frame.locator("#out").getAttribute("target"), "_blank");
   assert.equal(await frame.locator("#out").getAttribute("rel"), "noopener noreferrer");
-  const logoLoaded = async () =>
-    frame
-      .locator("#logo")
-      .evaluate(
-        (img) => (img as HTMLImageElement).complete && (img as HTMLImageElement).naturalWidth,
-      );
-  for (let i = 0; i < 50 && !(await logoLoaded()); i++) await page.waitForTimeout(100);
-  assert.equal(await logoLoaded(), 1, "the cid: image is shown");
+  assert.equal(await loadedImageWidth(page, frame, "#logo"), 1, "the cid: image is shown");
   // The inline part only lists in the body, not as an attachment.
   assert.equal(await page.getByTestId("attachment").count(), 0);
   assert.deepEqual([...remoteHits], [], "no remote load before Show images");

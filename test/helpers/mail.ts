@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
-import type { Page } from "playwright-core";
+import type { FrameLocator, Page } from "playwright-core";
 import { parseMessage } from "../../lib/mime/parse-message.ts";
 import { storeDelivery, type StoredCopy } from "../../lib/store/deliver.ts";
 import { TEST_PASSWORD } from "./accounts.ts";
@@ -83,6 +83,28 @@ export async function signIn(page: Page, address: string): Promise<void> {
   await page.getByLabel("Password").fill(TEST_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/mail/);
+}
+
+// A 1x1 PNG.
+export const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** The natural width of the image `selector` in `frame` once loaded (0: not loaded in 5 s). */
+export async function loadedImageWidth(
+  page: Page,
+  frame: FrameLocator,
+  selector: string,
+): Promise<number> {
+  const width = () =>
+    frame
+      .locator(selector)
+      .evaluate((img) =>
+        (img as HTMLImageElement).complete ? (img as HTMLImageElement).naturalWidth : 0,
+      );
+  for (let i = 0; i < 50 && !(await width()); i++) await page.waitForTimeout(100);
+  return width();
 }
 
 /** Waits until the page's live-update stream is listening. */

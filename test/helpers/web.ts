@@ -1,5 +1,7 @@
 // Runs the production web app (web/server.ts over the `next build` output,
-// which scripts/test.ts prepares) against the test file's database.
+// which scripts/test.ts prepares) against the test file's database, set up
+// as a newcomer's is (.env.example): listening on every address, with no
+// PUBLIC_URL or NEXTAUTH_URL, so the app must know its origin by itself.
 import { spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
@@ -20,9 +22,7 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
       // Set by the test runner for its children; the server is not a test file.
       NODE_TEST_CONTEXT: "",
       WEB_PORT: String(port),
-      WEB_HOST: "127.0.0.1",
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+      WEB_HOST: "0.0.0.0",
       NEXTAUTH_SECRET: "test-secret-test-secret-test-secret",
       ...env,
     },

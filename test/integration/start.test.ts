@@ -3,23 +3,18 @@
 // the running service, Ctrl-C stops everything, and a second start finds the
 // data again.
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import readline from "node:readline";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { promisify } from "node:util";
 import { getFreePort } from "../helpers/net.ts";
+import { freshDataDir, startService } from "../helpers/service.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const runFile = promisify(execFile);
 
-const dataDir = await mkdtemp(path.join(tmpdir(), "mail-start-"));
-await chmod(dataDir, 0o755);
-after(() => rm(dataDir, { recursive: true, force: true }));
-
+const dataDir = await freshDataDir();
 const [webPort, smtpPort, submissionPort, pgPort] = await Promise.all([
   getFreePort(),
   getFreePort(),
@@ -48,45 +43,7 @@ delete env.NEXTAUTH_SECRET;
 // it behaves as a test file, not as the service.
 delete env.NODE_TEST_CONTEXT;
 
-type Started = { child: ChildProcess; output: string[]; seconds: number };
-
-async function start(): Promise<Started> {
-  const begin = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/start.ts")], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready in 120 s:\n${output.join("\n")}`)),
-      120_000,
-    );
-    for (const stream of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: stream }).on("line", (line) => {
-        output.push(line);
-        if (line.includes("Mail is running")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    }
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited (${code}):\n${output.join("\n")}`));
-    });
-  });
-  return { child, output, seconds: (Date.now() - begin) / 1000 };
-}
-
-async function stop(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) =>
-    started.child.once("exit", (code) => resolve(code)),
-  );
-  started.child.kill("SIGINT");
-  return exited;
-}
+const start = () => startService(env);
 
 function smtpGreeting(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -128,7 +85,7 @@ test(
       );
       assert.match(created.stdout, /created admin boss@start\.test/);
     } finally {
-      assert.equal(await stop(first), 0, "Ctrl-C ends npm start with status 0");
+      assert.equal(await first.stop(), 0, "Ctrl-C ends npm start with status 0");
     }
     console.log(`first start (cold, embedded Postgres initialised): ${first.seconds.toFixed(1)} s`);
 
@@ -146,7 +103,7 @@ test(
       assert.match(again.stdout, /boss@start\.test is now an admin/);
       assert.equal((await fetch(`http://127.0.0.1:${webPort}/login`)).status, 200);
     } finally {
-      assert.equal(await stop(second), 0);
+      assert.equal(await second.stop(), 0);
     }
     console.log(`second start (warm): ${second.seconds.toFixed(1)} s`);
   },

@@ -1,6 +1,5 @@
 "use server";
 
-import { redirect } from "next/navigation";
 import { signUp } from "@/lib/accounts/signup";
 import { isUserError } from "@/lib/errors";
 import { getClientIp } from "@/app/_server/client-ip";
@@ -11,6 +10,8 @@ export type SignupState = {
     Record<"localPart" | "domain" | "displayName" | "password" | "confirm" | "invite", string>
   >;
   values?: { localPart: string; domain: string; displayName: string; invite: string };
+  /** The new account's address: the form signs in with it and the password typed. */
+  created?: string;
 };
 
 const text = (form: FormData, name: string) => {
@@ -29,10 +30,9 @@ export async function signupAction(_previous: SignupState, form: FormData): Prom
   if (password !== text(form, "confirm")) {
     return { values, fieldErrors: { confirm: "The passwords do not match." } };
   }
-  let address: string;
   try {
     const account = await signUp({ ...values, password }, { ip: await getClientIp() });
-    address = account.address;
+    return { created: account.address };
   } catch (error) {
     if (!isUserError(error)) throw error;
     const field = error.field as keyof NonNullable<SignupState["fieldErrors"]> | undefined;
@@ -40,5 +40,4 @@ export async function signupAction(_previous: SignupState, form: FormData): Prom
       ? { values, fieldErrors: { [field]: error.message } }
       : { values, error: error.message };
   }
-  redirect(`/login?registered=1&address=${encodeURIComponent(address)}`);
 }

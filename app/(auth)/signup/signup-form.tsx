@@ -1,5 +1,7 @@
 "use client";
 
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
 import { useActionState } from "react";
 import { signupAction, type SignupState } from "./actions";
 
@@ -18,7 +20,27 @@ type Props = {
 };
 
 export function SignupForm({ domains, invite }: Props) {
-  const [state, action, pending] = useActionState<SignupState, FormData>(signupAction, {});
+  const router = useRouter();
+  // A new account is signed in at once and lands on its Inbox, as at Gmail
+  // and Outlook.com: through next-auth's own sign-in, with the password just
+  // typed, so the session is made the one way every session is.
+  async function signUpAndSignIn(previous: SignupState, form: FormData): Promise<SignupState> {
+    const result = await signupAction(previous, form);
+    if (!result.created) return result;
+    const signedIn = await signIn("credentials", {
+      address: result.created,
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    router.replace(
+      signedIn?.ok && !signedIn.error
+        ? "/mail"
+        : `/login?registered=1&address=${encodeURIComponent(result.created)}`,
+    );
+    router.refresh();
+    return result;
+  }
+  const [state, action, pending] = useActionState<SignupState, FormData>(signUpAndSignIn, {});
   const errors = state.fieldErrors ?? {};
   const values = state.values;
   // The link's verdict on the code stands until the form has been sent.

@@ -5,6 +5,7 @@
 // audit log: only the invite's id does.
 import { createInvite, revokeInvite, type CreatedInvite } from "@/lib/accounts/invites";
 import { auditAdminAction, requireAdmin } from "@/app/_server/admin";
+import { siteUrl } from "@/app/_server/mail";
 import type { AdminActionState } from "../_server/admin-action-state";
 import { formText, runAdminAction } from "../_server/run-admin-action";
 import type { CreateInviteState } from "./invite-state";
@@ -29,6 +30,7 @@ export async function createInviteAction(
         days: optionalInteger(form, "days"),
       },
       { accountId: admin.id, label: admin.address },
+      await siteUrl(),
     );
     await auditAdminAction(admin, "invite.create", created.id, {
       domain: created.domain,

@@ -3,7 +3,7 @@
 // upload cancelled in the composer).
 import { deleteUpload, getUploadOrThrow } from "@/lib/compose/uploads";
 import { isUuid } from "@/lib/store/list-messages";
-import { errorResponse, sessionAccountId } from "@/app/_server/mail";
+import { errorResponse, refuseCrossSite, sessionAccountId } from "@/app/_server/mail";
 import {
   CONTENT_SAFETY_HEADERS,
   contentDisposition,
@@ -52,9 +52,11 @@ export async function GET(_request: Request, { params }: Params) {
   }
 }
 
-export async function DELETE(_request: Request, { params }: Params) {
+export async function DELETE(request: Request, { params }: Params) {
   const who = await authorize(params);
   if (who instanceof Response) return who;
+  const crossSite = refuseCrossSite(request);
+  if (crossSite) return crossSite;
   const { accountId, id } = who;
   try {
     await deleteUpload(accountId, id);
