@@ -3,108 +3,23 @@
 // the running service, Ctrl-C stops everything, and a second start finds the
 // data again.
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
 import path from "node:path";
-import readline from "node:readline";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { promisify } from "node:util";
-import { getFreePort } from "../helpers/net.ts";
+import { smtpGreeting, startEnvironment, startService } from "../helpers/start-process.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const runFile = promisify(execFile);
 
-const dataDir = await mkdtemp(path.join(tmpdir(), "mail-start-"));
-await chmod(dataDir, 0o755);
-after(() => rm(dataDir, { recursive: true, force: true }));
-
-const [webPort, smtpPort, submissionPort, pgPort] = await Promise.all([
-  getFreePort(),
-  getFreePort(),
-  getFreePort(),
-  getFreePort(),
-]);
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  DATABASE_URL: "",
-  DATA_DIR: dataDir,
-  EMBEDDED_PG_PORT: String(pgPort),
-  WEB_PORT: String(webPort),
-  WEB_HOST: "127.0.0.1",
-  SMTP_PORT: String(smtpPort),
-  SUBMISSION_PORT: String(submissionPort),
-  POP3_PORT: "0",
-  POP3S_PORT: "0",
-  IMAP_PORT: "0",
-  IMAPS_PORT: "0",
-  LISTEN_HOST: "127.0.0.1",
-  MAIL_DOMAIN: "start.test",
-};
-delete env.DATABASE_URL;
-delete env.NEXTAUTH_SECRET;
-// Set by the test runner for its own children; a Node process that inherits
-// it behaves as a test file, not as the service.
-delete env.NODE_TEST_CONTEXT;
-
-type Started = { child: ChildProcess; output: string[]; seconds: number };
-
-async function start(): Promise<Started> {
-  const begin = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/start.ts")], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready in 120 s:\n${output.join("\n")}`)),
-      120_000,
-    );
-    for (const stream of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: stream }).on("line", (line) => {
-        output.push(line);
-        if (line.includes("Mail is running")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    }
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited (${code}):\n${output.join("\n")}`));
-    });
-  });
-  return { child, output, seconds: (Date.now() - begin) / 1000 };
-}
-
-async function stop(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) =>
-    started.child.once("exit", (code) => resolve(code)),
-  );
-  started.child.kill("SIGINT");
-  return exited;
-}
-
-function smtpGreeting(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    socket.setTimeout(10_000, () => reject(new Error("no SMTP greeting")));
-    socket.once("data", (chunk) => {
-      socket.end("QUIT\r\n");
-      resolve(chunk.toString());
-    });
-    socket.once("error", reject);
-  });
-}
+const { env, ports } = await startEnvironment({ MAIL_DOMAIN: "start.test" });
+const webPort = ports.web;
 
 test(
   "npm start runs web and gateway on a fresh data folder, stops on Ctrl-C, restarts on the same data",
   { timeout: 300_000 },
   async () => {
-    const first = await start();
+    const first = await startService(env);
     try {
       const banner = first.output.join("\n");
       assert.match(banner, new RegExp(`Sign up\\s+http://localhost:${webPort}/signup`));
@@ -115,7 +30,7 @@ test(
       assert.match(await login.text(), /Sign in/);
       const signup = await fetch(`http://127.0.0.1:${webPort}/signup`);
       assert.match(await signup.text(), /start\.test/);
-      assert.match(await smtpGreeting(smtpPort), /^220 /);
+      assert.match(await smtpGreeting(ports.smtp), /^220 /);
 
       // The admin CLI reaches the running service's embedded database.
       const created = await runFile(
@@ -128,11 +43,11 @@ test(
       );
       assert.match(created.stdout, /created admin boss@start\.test/);
     } finally {
-      assert.equal(await stop(first), 0, "Ctrl-C ends npm start with status 0");
+      assert.equal(await first.stop(), 0, "Ctrl-C ends npm start with status 0");
     }
     console.log(`first start (cold, embedded Postgres initialised): ${first.seconds.toFixed(1)} s`);
 
-    const second = await start();
+    const second = await startService(env);
     try {
       // The account made during the first run is still there.
       const again = await runFile(
@@ -146,7 +61,7 @@ test(
       assert.match(again.stdout, /boss@start\.test is now an admin/);
       assert.equal((await fetch(`http://127.0.0.1:${webPort}/login`)).status, 200);
     } finally {
-      assert.equal(await stop(second), 0);
+      assert.equal(await second.stop(), 0);
     }
     console.log(`second start (warm): ${second.seconds.toFixed(1)} s`);
   },
