@@ -1,4 +1,5 @@
 // The web app's process: Next.js behind a small HTTP server of our own, which
+// answers the health probes (lib/health: /healthz, /readyz) itself and
 // records the client's address (the socket's, or X-Forwarded-For's first hop
 // when TRUST_PROXY is set) in a header the app can trust for throttling.
 import http from "node:http";
@@ -6,6 +7,7 @@ import path from "node:path";
 import next from "next";
 import { loadConfig } from "../lib/config/index.ts";
 import { disconnectDb } from "../lib/db.ts";
+import { answerRoute, healthRoutes } from "../lib/health/index.ts";
 
 const CLIENT_IP_HEADER = "x-mail-client-ip";
 const root = path.resolve(import.meta.dirname, "..");
@@ -33,6 +35,7 @@ await app.prepare();
 const handle = app.getRequestHandler();
 
 const server = http.createServer((req, res) => {
+  if (answerRoute(healthRoutes, req, res)) return;
   req.headers[CLIENT_IP_HEADER] = clientIp(req);
   handle(req, res).catch((error: unknown) => {
     console.error("web: request failed", error);
