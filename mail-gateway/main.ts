@@ -9,6 +9,20 @@ import { healthRoutes } from "../lib/health/index.ts";
 import { startGateway } from "./gateway.ts";
 import { startHttpListener } from "./http/server.ts";
 
+// An error nobody caught (a listener's port taken at start, a bug) leaves
+// the process in a state nobody knows: print it, end with a one-line reason
+// (what a supervisor shows of the last lines), and exit 1 at once, so that
+// npm start's supervisor or docker runs a fresh gateway. Clients of
+// deliveries in flight never got their 250 and send again.
+function fatal(error: unknown): never {
+  console.error(error);
+  const reason = error instanceof Error ? error.message : String(error);
+  console.error(`gateway: exiting after an uncaught error: ${reason}`);
+  process.exit(1);
+}
+process.on("uncaughtException", fatal);
+process.on("unhandledRejection", fatal);
+
 const config = loadConfig();
 if (!config.databaseUrl) {
   console.error("gateway: DATABASE_URL is not set");

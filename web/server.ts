@@ -44,7 +44,17 @@ const server = http.createServer((req, res) => {
   });
 });
 
+// Next.js logs uncaught exceptions and carries on (its process-error
+// handlers), so a port already taken would leave a process that serves
+// nothing: say so and exit, for the supervisor (or docker) to act on.
+const listenFailed = (error: Error) => {
+  console.error(`web: cannot listen on ${config.web.host}:${config.web.port}: ${error.message}`);
+  process.exit(1);
+};
+server.once("error", listenFailed);
 server.listen(config.web.port, config.web.host, () => {
+  server.off("error", listenFailed);
+  server.on("error", (error) => console.error(`web: server error: ${error.message}`));
   console.log(`web: listening on http://${config.web.host}:${config.web.port}`);
 });
 
