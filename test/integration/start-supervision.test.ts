@@ -32,6 +32,7 @@ const serverUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1
 process.env.DATABASE_URL = `${serverUrl}/mail`;
 const { makeAccount } = await import("../helpers/accounts.ts");
 const { db, disconnectDb } = await import("../../lib/db.ts");
+after(disconnectDb);
 const bob = await makeAccount("bob");
 
 async function asAdmin<T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -130,7 +131,7 @@ test("/healthz and /readyz of web and gateway: 200 when serving, /readyz 503 wit
   await readinessOfBoth(200);
 });
 
-test("a gateway SIGKILLed under SMTP load is restarted, the web app answers throughout, every 250 is stored once", async () => {
+test("a gateway SIGKILLed under SMTP load is restarted, the web app answers throughout, every 250 is stored once", async (t) => {
   const webPid = last(service.pids("web"));
   const gatewayRuns = service.pids("gateway").length;
   const gatewayPid = last(service.pids("gateway"));
@@ -142,11 +143,15 @@ test("a gateway SIGKILLed under SMTP load is restarted, the web app answers thro
     reconnect: true,
     idPrefix: "kill",
   });
-  after(() => load.stop());
-  await waitUntil("100 messages accepted", async () => load.acked.length >= 100, 60_000);
-
   // The web app is asked for a page every 100 ms until the gateway is back.
   let polling = true;
+  // Neither loop may outlive a failed test (the file would never end).
+  t.after(() => {
+    polling = false;
+    load.stop();
+  });
+  await waitUntil("100 messages accepted", async () => load.acked.length >= 100, 60_000);
+
   const webAnswers: number[] = [];
   const poller = (async () => {
     while (polling) {
