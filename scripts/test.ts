@@ -36,8 +36,10 @@ if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
+// start.test.ts, start-*.test.ts: the production start path, web app included.
 const needsWeb = files.some(
-  (f) => f.includes(`${path.sep}e2e${path.sep}`) || path.basename(f) === "start.test.ts",
+  (f) =>
+    f.includes(`${path.sep}e2e${path.sep}`) || /^start(-.+)?\.test\.ts$/.test(path.basename(f)),
 );
 if (needsWeb) await ensureNextBuild(root, log);
 // Tests that run the gateway as its own process run the production bundle.

@@ -1,4 +1,5 @@
 // The web app's process: Next.js behind a small HTTP server of our own, which
+// answers the health probes (lib/health: /healthz, /readyz) itself and
 // records the client's address (the socket's, or X-Forwarded-For's first hop
 // when TRUST_PROXY is set) in a header the app can trust for throttling, and
 // passes a proxy's X-Forwarded-* on only when TRUST_PROXY is set.
@@ -7,6 +8,7 @@ import path from "node:path";
 import next from "next";
 import { loadConfig } from "../lib/config/index.ts";
 import { disconnectDb } from "../lib/db.ts";
+import { answerRoute, healthRoutes } from "../lib/health/index.ts";
 
 const CLIENT_IP_HEADER = "x-mail-client-ip";
 // What a reverse proxy tells about the browser's request. Anyone can send
@@ -59,6 +61,7 @@ await app.prepare();
 const handle = app.getRequestHandler();
 
 const server = http.createServer((req, res) => {
+  if (answerRoute(healthRoutes, req, res)) return;
   req.headers[CLIENT_IP_HEADER] = clientIp(req);
   if (!config.trustProxy) for (const name of FORWARDED_HEADERS) delete req.headers[name];
   else keepFirstHop(req);
@@ -69,7 +72,17 @@ const server = http.createServer((req, res) => {
   });
 });
 
+// Next.js logs uncaught exceptions and carries on (its process-error
+// handlers), so a port already taken would leave a process that serves
+// nothing: say so and exit, for the supervisor (or docker) to act on.
+const listenFailed = (error: Error) => {
+  console.error(`web: cannot listen on ${config.web.host}:${config.web.port}: ${error.message}`);
+  process.exit(1);
+};
+server.once("error", listenFailed);
 server.listen(config.web.port, config.web.host, () => {
+  server.off("error", listenFailed);
+  server.on("error", (error) => console.error(`web: server error: ${error.message}`));
   console.log(`web: listening on http://${config.web.host}:${config.web.port}`);
 });
 

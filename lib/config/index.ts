@@ -34,6 +34,10 @@ const envSchema = z.object({
   // IMAP over implicit TLS (RFC 8314; 993 in production).
   IMAPS_PORT: port.default(2993),
   LISTEN_HOST: z.string().default("0.0.0.0"),
+  // The gateway's HTTP listener for health probes (/healthz, /readyz); 0 runs none.
+  GATEWAY_HTTP_PORT: port.default(2580),
+  // Loopback by default: probes come from the same host or container.
+  GATEWAY_HTTP_HOST: z.string().default("127.0.0.1"),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
   // Comma-separated "ip" or "ip:port" DNS servers for SPF/DKIM/DMARC and MX
@@ -117,6 +121,8 @@ export type Config = {
   smtp: { port: number; submissionPort: number; listenHost: string };
   pop3: { port: number; tlsPort: number };
   imap: { port: number; tlsPort: number };
+  /** The gateway's HTTP listener (lib/health probes); port null when it runs none. */
+  gatewayHttp: { port: number | null; host: string };
   tls: { certFile: string | undefined; keyFile: string | undefined };
   dns: { servers: string[] | undefined };
   defaultQuotaBytes: bigint;
@@ -164,6 +170,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     smtp: { port: e.SMTP_PORT, submissionPort: e.SUBMISSION_PORT, listenHost: e.LISTEN_HOST },
     pop3: { port: e.POP3_PORT, tlsPort: e.POP3S_PORT },
     imap: { port: e.IMAP_PORT, tlsPort: e.IMAPS_PORT },
+    gatewayHttp: { port: e.GATEWAY_HTTP_PORT || null, host: e.GATEWAY_HTTP_HOST },
     tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE },
     dns: {
       servers: e.DNS_SERVERS?.split(",")

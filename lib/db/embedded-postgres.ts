@@ -12,6 +12,12 @@ export type EmbeddedPostgresHandle = {
   /** postgres:// URL of the server's default `postgres` database. */
   adminUrl: string;
   port: number;
+  /** The running server's process (the postmaster). */
+  pid: () => number | undefined;
+  /** Resolves when the server started last has exited, for whatever reason. */
+  exited: () => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Starts the server again after it died; Postgres recovers from its write-ahead log. */
+  restart: () => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -66,27 +72,55 @@ export async function startEmbeddedPostgres(options: {
     await rm(clusterDir, { recursive: true, force: true });
     await server.initialise();
   }
-  // A crash can leave postmaster.pid behind; Postgres refuses to start then.
-  const pidFile = path.join(clusterDir, "postmaster.pid");
-  if (existsSync(pidFile)) {
-    const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      throw new Error(`Postgres already runs on ${clusterDir} (pid ${pid}); stop it first`);
-    }
-    await rm(pidFile, { force: true });
-  }
+  await removeStalePidFile(clusterDir);
   await server.start();
+  // The library keeps the postmaster's ChildProcess, a new one for each start().
+  const current = () => (server as unknown as { process?: ChildProcess }).process;
+  const running = () => {
+    const child = current();
+    return !!child && child.exitCode === null && child.signalCode === null;
+  };
   return {
     adminUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
     port: options.port,
+    pid: () => current()?.pid,
+    exited: () =>
+      new Promise((resolve) => {
+        const child = current();
+        if (!child || !running())
+          resolve({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null });
+        else child.once("exit", (code, signal) => resolve({ code, signal }));
+      }),
+    restart: async () => {
+      if (running()) throw new Error("Postgres is still running");
+      await removeStalePidFile(clusterDir);
+      try {
+        await server.start();
+      } catch (error) {
+        // The library rejects with nothing when the server exits while starting.
+        throw new Error(
+          error instanceof Error ? error.message : "Postgres exited while starting (see its log)",
+        );
+      }
+    },
     stop: async () => {
-      // A terminal's Ctrl-C reaches Postgres too; stop() would wait forever
-      // for an exit that already happened.
-      const child = (server as unknown as { process?: ChildProcess }).process;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      // A terminal's Ctrl-C reaches Postgres too, and a crashed server is gone:
+      // stop() would wait forever for an exit that already happened.
+      if (!running()) return;
       await Promise.race([server.stop(), new Promise((r) => setTimeout(r, 20_000).unref())]);
     },
   };
+}
+
+/** A crash leaves postmaster.pid behind, and Postgres refuses to start then. */
+async function removeStalePidFile(clusterDir: string): Promise<void> {
+  const pidFile = path.join(clusterDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    throw new Error(`Postgres already runs on ${clusterDir} (pid ${pid}); stop it first`);
+  }
+  await rm(pidFile, { force: true });
 }
 
 /** Creates a database if it does not exist yet; returns its URL. */

@@ -4,23 +4,39 @@
 // start at once. A migration that changed after it was applied is an error:
 // migrations are append-only.
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
+/**
+ * The checkout's prisma/migrations, found upwards from this module: lib/db/
+ * when run from source, .build/ when bundled into the gateway.
+ */
+export function migrationsDir(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "prisma", "migrations");
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error("prisma/migrations not found");
+  }
+}
 // Any constant shared by every process of this service.
 const MIGRATION_LOCK_KEY = 0x6d61696c;
 
 export type Migration = { name: string; sql: string; checksum: string };
 
-export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
+/** The migrations' names, in the order they apply. */
+export async function listMigrationNames(dir = migrationsDir()): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries
+  return entries
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
+}
+
+export async function listMigrations(dir = migrationsDir()): Promise<Migration[]> {
+  const names = await listMigrationNames(dir);
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");
@@ -30,7 +46,7 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 }
 
 /** Applies pending migrations; returns the names applied now. */
-export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function migrate(databaseUrl: string, dir = migrationsDir()): Promise<string[]> {
   const migrations = await listMigrations(dir);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();

@@ -9,6 +9,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from "../../lib/db/embedded-postgres.ts";
+import type { OutputTail, Service } from "./supervisor.ts";
 
 export const EMBEDDED_DATABASE_NAME = "mail";
 
@@ -53,4 +54,27 @@ export async function openDatabase(options: {
   const embedded = await startEmbeddedPostgres({ dir, port, log: options.log });
   const url = await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE_NAME);
   return { url, embedded };
+}
+
+/**
+ * The embedded Postgres as a supervised service (scripts/lib/supervisor.ts):
+ * running already when added, started again on the same data after it died.
+ * `log` is where openDatabase was told to log, for the crash report.
+ */
+export function postgresService(server: EmbeddedPostgresHandle, log: OutputTail): Service {
+  let running = true;
+  return {
+    name: "postgres",
+    lastOutput: () => log.get(),
+    start: async () => {
+      if (!running) await server.restart();
+      running = false;
+      return {
+        pid: server.pid(),
+        ready: Promise.resolve(),
+        exited: server.exited(),
+        stop: () => server.stop(),
+      };
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { launchBrowser, newContext } from "../helpers/browser.ts";
 import { composer, messageRow } from "../helpers/compose.ts";
 import { buildMail, signIn, waitForLive } from "../helpers/mail.ts";
 import { getFreePort } from "../helpers/net.ts";
-import { newcomerEnv, startService } from "../helpers/service.ts";
+import { newcomerEnv, startService } from "../helpers/start-process.ts";
 import { connectNodemailer } from "../helpers/smtp-clients.ts";
 
 const { env, ports } = await newcomerEnv();

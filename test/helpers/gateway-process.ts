@@ -13,6 +13,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 export type GatewayProcess = {
   child: ChildProcess;
   port: number;
+  /** The HTTP listener of the health probes (GATEWAY_HTTP_PORT). */
+  httpPort: number;
   output: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   alive(): boolean;
@@ -26,6 +28,7 @@ export async function spawnGateway(options: {
 }): Promise<GatewayProcess> {
   const port = options.port ?? (await getFreePort());
   const submissionPort = await getFreePort();
+  const httpPort = await getFreePort();
   // A closed local port as the DNS server: lookups fail at once (temperror)
   // and no query leaves the machine.
   const deadDns = await getFreePort();
@@ -52,6 +55,7 @@ export async function spawnGateway(options: {
       POP3S_PORT: "0",
       IMAP_PORT: "0",
       IMAPS_PORT: "0",
+      GATEWAY_HTTP_PORT: String(httpPort),
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -90,5 +94,5 @@ export async function spawnGateway(options: {
       );
     }),
   ]).finally(() => clearTimeout(timer));
-  return { child, port, output, exited, alive: () => exitInfo === null };
+  return { child, port, httpPort, output, exited, alive: () => exitInfo === null };
 }
