@@ -86,11 +86,17 @@ export const SUBMISSION_REPLIES = {
 export function submissionReplyForError(error: unknown): SmtpReply {
   if (error instanceof RecipientRefusedError) return recipientReply(error.reason);
   if (isUserError(error)) {
-    if (error.code === "forbidden")
-      return { ...SUBMISSION_REPLIES.senderNotOwned, text: error.message };
-    if (error.code === "throttled") return { ...SUBMISSION_REPLIES.sendLimit, text: error.message };
-    if (error.code === "invalid_input")
-      return { code: 550, enhanced: "5.6.0", text: error.message };
+    // The reason in words; what came from the message is made printable
+    // ASCII, so it cannot end the reply line (RFC 5321 §4.2).
+    const text = error.message.replace(/[^\x20-\x7e]/g, "?");
+    // RFC 3463 X.7.1: the From or Sender of the message is not the user's
+    // to use (at DATA: the envelope sender was refused at MAIL, 553).
+    if (error.code === "forbidden") return { code: 550, enhanced: "5.7.1", text };
+    if (error.code === "throttled") return { ...SUBMISSION_REPLIES.sendLimit, text };
+    // RFC 3463 X.6.0: the message itself is malformed (its header).
+    if (error.code === "invalid_input" && error.field === "message")
+      return { code: 554, enhanced: "5.6.0", text };
+    if (error.code === "invalid_input") return { code: 550, enhanced: "5.6.0", text };
   }
   return replyForError(error);
 }
