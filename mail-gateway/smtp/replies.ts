@@ -3,6 +3,7 @@
 // reply code (RFC 5321 §4.2) and an enhanced status code (RFC 3463, RFC 2034).
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import type { DeliveryRejection, RecipientRejection } from "../../lib/delivery/index.ts";
+import { HEAD_BYTES } from "../../lib/delivery/spool.ts";
 import { isUserError } from "../../lib/errors.ts";
 import { RecipientRefusedError } from "../../lib/submission/submit-message.ts";
 
@@ -38,6 +39,12 @@ const DELIVERY_REPLIES: Record<DeliveryRejection, SmtpReply> = {
   // RFC 1870 §6.3 and RFC 3463 X.3.4.
   too_large: { code: 552, enhanced: "5.3.4", text: "Message exceeds the size limit" },
   over_quota: { code: 452, enhanced: "4.2.2", text: "Mailbox full, try again later" },
+  // RFC 3463 X.3.4: too big for this system, for its header section.
+  header_too_large: {
+    code: 552,
+    enhanced: "5.3.4",
+    text: `Message header section exceeds ${HEAD_BYTES / 1024} KiB`,
+  },
 };
 
 /** Anything we could not do now (database down, commit failed): RFC 3463 X.3.0, the sender retries. */
