@@ -87,19 +87,29 @@ export function senderClaimDomains(fields: HeaderField[], mailFrom: string): str
   return [...new Set(domains)].filter((d) => d.length > 0 && d.length <= 253);
 }
 
+/** Domains the checks passed for. */
+type Passed = { dkim: string[]; spf: string | null };
+
 /**
  * The first claim to a hosted domain that neither SPF nor DKIM backs for
  * that domain or a parent of it (the alignment DMARC calls relaxed); and,
- * when every hosted claim is backed, the first backed one.
+ * when every hosted claim is backed, the first backed one. A message our
+ * own DKIM key signed went through submission, which checked its envelope
+ * sender too: that backs an envelope sender in another hosted domain (an
+ * alias's mail sent from the account's own address).
  */
 function hostedClaim(
   claims: SenderClaim[],
   hosted: ReadonlySet<string>,
-  authenticated: string[],
+  passed: Passed,
 ): { claim: SenderClaim; backed: boolean } | null {
-  const isHosted = (c: SenderClaim) => withParents(domainOf(c.address)).some((d) => hosted.has(d));
+  const aligned = (c: SenderClaim, domains: string[]) =>
+    withParents(domainOf(c.address)).some((d) => domains.includes(d));
+  const isHosted = (c: SenderClaim) => aligned(c, [...hosted]);
+  const signedHere = passed.dkim.some((d) => hosted.has(d));
   const backed = (c: SenderClaim) =>
-    withParents(domainOf(c.address)).some((d) => authenticated.includes(d));
+    aligned(c, [...passed.dkim, ...(passed.spf ? [passed.spf] : [])]) ||
+    (c.property === "smtp.mailfrom" && signedHere);
   const ours = claims.filter(isHosted);
   const forged = ours.find((c) => !backed(c));
   if (forged) return { claim: forged, backed: false };
@@ -142,7 +152,7 @@ export async function authenticateMessage(
       dmarc: `dmarc=temperror${comment}`,
       arc: null,
       // Nothing could be checked: no claim is backed.
-      authenticated: [],
+      passed: { dkim: [], spf: null },
     });
   } finally {
     clearTimeout(timer);
@@ -193,14 +203,15 @@ async function runChecks(input: AuthenticationInput): Promise<AuthenticationVerd
     dmarcInfo = `dmarc=${headerFrom.length === 0 ? "none (no From address)" : "permerror (multiple From addresses)"}`;
   }
 
-  const authenticated = [
-    ...(dkimResult?.results ?? [])
+  const passed: Passed = {
+    dkim: (dkimResult?.results ?? [])
       .filter((r) => r.status.result === "pass" && r.signingDomain)
       .map((r) => r.signingDomain.toLowerCase()),
-    ...(spfResult.status.result === "pass" && spfResult.domain
-      ? [spfResult.domain.toLowerCase()]
-      : []),
-  ];
+    spf:
+      spfResult.status.result === "pass" && spfResult.domain
+        ? spfResult.domain.toLowerCase()
+        : null,
+  };
   return formatVerdicts(input, {
     spf: spfResult.info,
     dkim: dkimResult?.results?.length
@@ -208,7 +219,7 @@ async function runChecks(input: AuthenticationInput): Promise<AuthenticationVerd
       : ["dkim=none (message not signed)"],
     dmarc: dmarcInfo,
     arc: arcResult?.info ?? null,
-    authenticated,
+    passed,
   });
 }
 
@@ -230,14 +241,13 @@ function formatVerdicts(
     dkim: string[];
     dmarc: string;
     arc: string | null;
-    /** Domains SPF or a DKIM signature passed for. */
-    authenticated: string[];
+    passed: Passed;
   },
 ): AuthenticationVerdicts {
   const claim = hostedClaim(
     senderClaims(input.headerFields, input.mailFrom),
     input.hostedDomains,
-    parts.authenticated,
+    parts.passed,
   );
   const lines = [
     ...parts.dkim,

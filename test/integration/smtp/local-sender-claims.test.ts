@@ -114,6 +114,17 @@ test("mail from elsewhere, and our own signed mail coming back, is not marked", 
   assert.match(back.verdict, /dkim=pass/);
   assert.match(back.verdict, /x-local-sender=pass .*header\.from=bob@mail\.test/);
   assert.equal(back.copy.claimedLocalSender, null);
+  // Our signature vouches for an envelope sender in another hosted domain
+  // (submission checked it), not for a From in a domain it did not sign.
+  await ensureHostedDomain("second.test");
+  const forwarded = await receive("bob@second.test", signed);
+  assert.equal(forwarded.copy.claimedLocalSender, null);
+  const otherFrom = await signWithDomainKey(
+    Buffer.from(simpleMessage({ from: "Boss <boss@second.test>", subject: "Not ours" })),
+    "mail.test",
+  );
+  const notOurs = await receive("bob@mail.test", otherFrom);
+  assert.equal(notOurs.copy.claimedLocalSender, "boss@second.test");
 });
 
 test("an Authentication-Results field with our authserv-id is removed; others are kept", async () => {
