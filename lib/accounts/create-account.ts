@@ -7,6 +7,7 @@ import { getServiceSettings } from "./settings.ts";
 import { hashPassword } from "../auth/password.ts";
 import { createDefaultMailboxes } from "../store/mailboxes.ts";
 import { Role } from "../generated/prisma/enums.ts";
+import { displayNameProblem } from "./sender-addresses.ts";
 
 export type NewAccount = {
   localPart: string;
@@ -36,6 +37,10 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
   const localPart = input.localPart.toLowerCase();
   const domainName = input.domain.toLowerCase();
   const address = `${localPart}@${domainName}`;
+  // Signup, the admin dashboard and the CLI alike: the name goes into the
+  // From of the account's mail and must not read as another address.
+  const nameProblem = displayNameProblem([address], input.displayName);
+  if (nameProblem) throw new UserError("invalid_input", nameProblem, "displayName");
   const passwordHash = await hashPassword(input.password);
   const quotaBytes = input.quotaBytes ?? (await getServiceSettings()).defaultQuotaBytes;
   try {

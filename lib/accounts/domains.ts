@@ -1,6 +1,7 @@
 // Hosted domains: which domains this service receives mail for and lets
 // people sign up on.
 import { db } from "../db.ts";
+import { query, sql } from "../db/sql.ts";
 import { isValidDomainName, normalizeAddress } from "./address.ts";
 
 /** Makes sure the configured default domain exists (run at every start). */
@@ -37,4 +38,17 @@ export async function listHostedDomainNames(): Promise<string[]> {
     orderBy: { name: "asc" },
   });
   return rows.map((r) => r.name);
+}
+
+/**
+ * Which of `names` (lower-case domain names) are hosted here. On the
+ * delivery path, so plain SQL over the unique index on name.
+ */
+export async function hostedDomainsAmong(names: string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const rows = await query<{ name: string }>(
+    sql`SELECT "name" FROM "Domain" WHERE "hosted" AND "name" = ANY(${names}::text[])`,
+    "hosted-domains-among",
+  );
+  return new Set(rows.map((r) => r.name));
 }

@@ -4,6 +4,7 @@
 // composer's From field, so the two cannot disagree.
 import { db } from "../db.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { addressesNamedIn } from "../mime/named-addresses.ts";
 import { normalizeAddress, splitAddress, stripSubaddress } from "./address.ts";
 
 /** The Account fields senderAddressesOf needs, to select along with others in one query. */
@@ -50,4 +51,23 @@ export function isSenderAddress(allowed: string[], address: string): boolean {
 /** Whether the account may send as `address`. */
 export async function maySendAs(accountId: string, address: string): Promise<boolean> {
   return isSenderAddress(await senderAddresses(accountId), address);
+}
+
+/**
+ * The first address a reader would see in `text` (a display name, a whole
+ * From value) that is not one of `allowed`, or null. A name that reads as
+ * someone else's address is how mail is made to look as if it came from
+ * them: most mail apps show only the name (lib/mime/named-addresses.ts
+ * reads it as they show it, encoded words and look-alike characters too).
+ */
+export function impersonatedAddress(allowed: string[], text: string): string | null {
+  return addressesNamedIn(text).find((a) => !isSenderAddress(allowed, a)) ?? null;
+}
+
+/** Why `name` cannot be the display name of an account that sends as `allowed`; null when it can. */
+export function displayNameProblem(allowed: string[], name: string): string | null {
+  const other = impersonatedAddress(allowed, name);
+  return other
+    ? `A name cannot be an email address other than your own (it reads as ${other}).`
+    : null;
 }

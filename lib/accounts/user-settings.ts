@@ -19,6 +19,7 @@ import { UserError, isUserError } from "../errors.ts";
 import { hashPassword } from "../auth/password.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
 import { authenticate, type LoginContext } from "./authenticate.ts";
+import { displayNameProblem, senderAddresses } from "./sender-addresses.ts";
 
 export type UserSettings = {
   address: string;
@@ -169,6 +170,10 @@ export async function updateProfile(
 ): Promise<void> {
   const parsed = profileSchema.safeParse(input);
   if (!parsed.success) throw invalid(parsed.error);
+  // The name goes into the From of every message: it must not read as
+  // someone else's address (the rule submission applies when sending).
+  const problem = displayNameProblem(await senderAddresses(accountId), parsed.data.displayName);
+  if (problem) throw new UserError("invalid_input", problem, "displayName");
   await db.account.update({ where: { id: accountId }, data: parsed.data });
 }
 

@@ -105,7 +105,7 @@ export async function buildComposedMessage(
   accountId: string,
   input: ComposeInput,
   options: { date: Date; keepBcc: boolean },
-): Promise<{ raw: Buffer; messageId: string; from: MailAddress }> {
+): Promise<{ raw: Buffer; messageId: string; from: MailAddress; senderAddresses: string[] }> {
   const sender = await senderOf(accountId);
   const from = composedFrom(sender, input.from);
   const attachments = await loadAttachments(accountId, input.attachments);
@@ -133,5 +133,5 @@ export async function buildComposedMessage(
       `The message is ${formatBytes(raw.length)}; messages can be at most ${formatBytes(max)}. Remove an attachment.`,
     );
   }
-  return { raw, messageId, from };
+  return { raw, messageId, from, senderAddresses: sender.addresses };
 }

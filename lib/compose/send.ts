@@ -15,6 +15,7 @@
 import { loadConfig } from "../config/index.ts";
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
+import { checkSubmittedHeader } from "../submission/check-header.ts";
 import { routeSubmissionRecipient } from "../submission/submit-message.ts";
 import { isUuid } from "../store/list-messages.ts";
 import { buildComposedMessage, type ComposeState } from "./compose-state.ts";
@@ -69,10 +70,14 @@ export async function sendComposed(
       );
     }
   }
-  const { raw, messageId, from } = await buildComposedMessage(accountId, input, {
+  const { raw, messageId, from, senderAddresses } = await buildComposedMessage(accountId, input, {
     date: sendAt,
     keepBcc: true,
   });
+  // The header rules submitMessage applies to these bytes when they leave,
+  // applied now as well, so the composer shows what is wrong (a display
+  // name that reads as another address) while it is still open.
+  checkSubmittedHeader(raw, senderAddresses);
   // The same recipient rules submitMessage applies, checked now as well.
   for (const r of recipients) await routeSubmissionRecipient(r, from.address);
 

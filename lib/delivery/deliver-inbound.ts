@@ -23,11 +23,17 @@ import {
   type StoredCopy,
 } from "../store/deliver.ts";
 import { forwardingSender } from "../relay/srs.ts";
-import { authenticateMessage } from "./authenticate-message.ts";
+import { hostedDomainsAmong } from "../accounts/domains.ts";
+import { authenticateMessage, senderClaimDomains } from "./authenticate-message.ts";
 import type { AcceptedRecipient, ListInfo } from "./resolve-recipient.ts";
-import type { SpooledMessage } from "./spool.ts";
+import { HEAD_BYTES, type SpooledMessage } from "./spool.ts";
 import { startVacationReplies } from "./vacation.ts";
-import { formatReceived, returnPathField, type ReceivedInfo } from "./trace-headers.ts";
+import {
+  formatReceived,
+  returnPathField,
+  withoutForgedAuthResults,
+  type ReceivedInfo,
+} from "./trace-headers.ts";
 
 export type DeliveryRejection =
   /** More Received fields than MAX_RECEIVED_HEADERS (RFC 5321 §6.3). */
@@ -37,7 +43,12 @@ export type DeliveryRejection =
   /** Over the size limit (RFC 1870). */
   | "too_large"
   /** A recipient account has no room for this message. */
-  | "over_quota";
+  | "over_quota"
+  /**
+   * The header section does not end within HEAD_BYTES: fields past that
+   * could not be checked (a forged Authentication-Results, a second From).
+   */
+  | "header_too_large";
 
 export class DeliveryError extends Error {
   readonly reason: DeliveryRejection;
@@ -98,10 +109,19 @@ async function deliverNow(
 ): Promise<InboundResult> {
   if (message.tooLarge) throw new DeliveryError("too_large", "message exceeds the size limit");
   const now = options.now ?? new Date();
-  const headerEnd = findHeaderEnd(message.head);
-  const fields = parseHeaderFields(
-    headerEnd === -1 ? message.head : message.head.subarray(0, headerEnd),
-  );
+  const found = findHeaderEnd(message.head);
+  // A message kept in memory is all in `head`: with no empty line, it is
+  // all header (RFC 5322 §3.5). A spooled one whose header goes on past
+  // `head` could hide fields from every check here.
+  if (found === -1 && !message.memory) {
+    throw new DeliveryError(
+      "header_too_large",
+      `the header section is longer than ${HEAD_BYTES / 1024} KiB`,
+    );
+  }
+  const headerEnd = found === -1 ? message.head.length : found;
+  const head = message.head.subarray(0, headerEnd);
+  const fields = parseHeaderFields(head);
 
   // RFC 5321 §6.3: a message that has passed too many hops is looping.
   if (countHeaderFields(fields, "received") > MAX_RECEIVED_HEADERS) {
@@ -115,6 +135,7 @@ async function deliverNow(
     }
   }
 
+  const hostedDomains = await hostedDomainsAmong(senderClaimDomains(fields, envelope.mailFrom));
   const [verdicts, parsed] = await Promise.all([
     authenticateMessage({
       message,
@@ -124,9 +145,13 @@ async function deliverNow(
       mailFrom: envelope.mailFrom,
       hostname: options.hostname,
       resolver: options.resolver,
+      hostedDomains,
     }),
     parseSafely(message),
   ]);
+  // Our verdict is ours alone: one from outside under our name goes.
+  const rewritten = withoutForgedAuthResults(head, options.hostname);
+  const header = rewritten ? { bytes: rewritten, replaces: headerEnd } : null;
 
   const rcptCount = envelope.recipients.length;
   const trace: HeaderField[] = [
@@ -143,7 +168,8 @@ async function deliverNow(
     },
   ];
 
-  const sources = planSources(envelope, message, trace, parsed.message);
+  const sources = planSources(envelope, message, trace, header, parsed.message);
+  for (const source of sources) source.claimedLocalSender = verdicts.localSenderClaim;
   try {
     const copies = await storeDelivery({ sources, receivedAt: now });
     // RFC 3834 auto-replies, started after the commit and not awaited.
@@ -184,10 +210,14 @@ function uniqueLists(recipients: AcceptedRecipient[]): ListInfo[] {
  * (RFC 2919, RFC 2369) added. An account reached several ways gets one copy,
  * preferring the direct one; an external address gets one queue row.
  */
+/** A header section to store instead of the first `replaces` bytes received. */
+type RewrittenHeader = { bytes: Buffer; replaces: number } | null;
+
 function planSources(
   envelope: InboundEnvelope,
   message: SpooledMessage,
   trace: HeaderField[],
+  header: RewrittenHeader,
   parsed: ParsedMessage,
 ): NewSource[] {
   const seenAccounts = new Set<string>();
@@ -203,7 +233,7 @@ function planSources(
     source.outbound.push({ recipient, mailFrom });
   };
   const direct: NewSource = {
-    bytes: bytesOf(message, formatHeaderLines(trace)),
+    bytes: bytesOf(message, formatHeaderLines(trace), header),
     parsed,
     accountIds: [],
     outbound: [],
@@ -224,7 +254,7 @@ function planSources(
       { name: "List-Post", value: `<mailto:${list.address}>` },
     ];
     const source: NewSource = {
-      bytes: bytesOf(message, formatHeaderLines([...trace, ...listFields])),
+      bytes: bytesOf(message, formatHeaderLines([...trace, ...listFields]), header),
       parsed,
       accountIds: [],
       outbound: [],
@@ -241,7 +271,9 @@ function planSources(
   return sources;
 }
 
-function bytesOf(message: SpooledMessage, prefix: Buffer): MessageBytes {
-  if (message.memory) return { kind: "memory", prefix, body: message.memory };
-  return { kind: "file", prefix, path: message.file!, bodySize: message.size };
+function bytesOf(message: SpooledMessage, trace: Buffer, header: RewrittenHeader): MessageBytes {
+  const skip = header?.replaces ?? 0;
+  const prefix = header ? Buffer.concat([trace, header.bytes]) : trace;
+  if (message.memory) return { kind: "memory", prefix, body: message.memory.subarray(skip) };
+  return { kind: "file", prefix, path: message.file!, skip, bodySize: message.size - skip };
 }

@@ -65,3 +65,57 @@ export function formatReceived(info: ReceivedInfo): string {
 export function returnPathField(mailFrom: string): HeaderField {
   return { name: "Return-Path", value: `<${unsafe(mailFrom)}>` };
 }
+
+/**
+ * The authserv-id of an Authentication-Results value (RFC 8601 §2.2: after
+ * any comments, a value or quoted-string before ";" or a version), lower
+ * case, or null.
+ */
+export function authservIdOf(value: string): string | null {
+  let rest = value.replace(/\r?\n/g, "");
+  // Leading CFWS: white space and comments, which nest (RFC 5322 §3.2.2).
+  for (;;) {
+    rest = rest.trimStart();
+    if (rest[0] !== "(") break;
+    let depth = 0;
+    let i = 0;
+    for (; i < rest.length; i++) {
+      if (rest[i] === "\\") i++;
+      else if (rest[i] === "(") depth++;
+      else if (rest[i] === ")" && --depth === 0) break;
+    }
+    rest = rest.slice(i + 1);
+  }
+  const quoted = /^"((?:[^"\\]|\\.)*)"/.exec(rest);
+  const id = quoted ? quoted[1]!.replace(/\\(.)/g, "$1") : /^[^\s;()"]+/.exec(rest)?.[0];
+  return id ? id.toLowerCase().replace(/\.$/, "") : null;
+}
+
+/**
+ * RFC 8601 §5: an Authentication-Results field that arrives from outside
+ * with our authserv-id is a forgery of our own verdict (only we write those,
+ * on top of what we receive), so it is removed before the message is
+ * stored. Takes the header section as received (bare LF line ends too, as
+ * lib/mime/headers.ts reads them) and returns it without those fields, or
+ * null when it holds none. Everything else is kept byte for byte.
+ */
+export function withoutForgedAuthResults(head: Buffer, hostname: string): Buffer | null {
+  const ours = hostname.toLowerCase().replace(/\.$/, "");
+  const parts = head.toString("latin1").split(/(\r?\n)/);
+  // parts alternates line, line end, line, ...: group them into fields.
+  const fields: { text: string; name: string }[] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    const line = parts[i]!;
+    const text = line + (parts[i + 1] ?? "");
+    const last = fields.at(-1);
+    if ((line[0] === " " || line[0] === "\t") && last) last.text += text;
+    else fields.push({ text, name: line.slice(0, Math.max(line.indexOf(":"), 0)).trim() });
+  }
+  const kept = fields.filter(
+    (f) =>
+      f.name.toLowerCase() !== "authentication-results" ||
+      authservIdOf(f.text.slice(f.text.indexOf(":") + 1)) !== ours,
+  );
+  if (kept.length === fields.length) return null;
+  return Buffer.from(kept.map((f) => f.text).join(""), "latin1");
+}

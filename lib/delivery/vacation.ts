@@ -5,7 +5,11 @@
 // addressed to the user, the user's own mail) live here; composing is
 // lib/mime/compose-auto-reply.ts, sending is lib/queue/send-null-sender.ts
 // (the same store and relay queue as every other message).
-import { isSenderAddress, senderAddresses } from "../accounts/sender-addresses.ts";
+import {
+  displayNameProblem,
+  isSenderAddress,
+  senderAddresses,
+} from "../accounts/sender-addresses.ts";
 import { normalizeAddress, splitAddress } from "../accounts/address.ts";
 import type { VacationSettings } from "../accounts/user-settings.ts";
 import { query, sql } from "../db/sql.ts";
@@ -164,7 +168,12 @@ async function answer(
   if (!(await claimReply(responder, recipient, trigger.now))) return null;
   try {
     const { raw, messageId } = await composeAutoReply({
-      from: { name: responder.displayName, address: responder.address },
+      // A name saved before names were checked, that reads as another
+      // address, is left out rather than sent (sender-addresses.ts).
+      from: {
+        name: displayNameProblem(own, responder.displayName) ? "" : responder.displayName,
+        address: responder.address,
+      },
       to: recipient,
       subject: responder.subject,
       originalSubject: trigger.parsed.subject,

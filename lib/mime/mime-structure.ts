@@ -243,12 +243,18 @@ function splitParameters(input: string): string[] {
   return out;
 }
 
-/** The ENVELOPE of a message (or of an enclosed message/rfc822). */
+/**
+ * The ENVELOPE of a message (or of an enclosed message/rfc822). A field
+ * RFC 5322 §3.6 allows once but the message repeats is read as the webmail
+ * reads it (lib/mime/parse-message.ts, mailparser): the last copy, the one a
+ * DKIM signature covers (RFC 6376 §5.4.2 signs bottom-up, forgers prepend);
+ * repeated To, Cc and Bcc fields are joined.
+ */
 export function buildEnvelope(fields: HeaderField[]): Envelope {
-  const field = (name: string) => {
-    const value = fields.find((f) => f.name === name)?.value;
-    return value === undefined ? null : value.replace(/\r?\n/g, "").trim();
-  };
+  const values = (name: string) =>
+    fields.filter((f) => f.name === name).map((f) => f.value.replace(/\r?\n/g, "").trim());
+  const field = (name: string) => values(name).at(-1) ?? null;
+  const list = (name: string) => values(name).flatMap((v) => parseAddressList(v));
   const from = parseAddressList(field("from"));
   const sender = parseAddressList(field("sender"));
   const replyTo = parseAddressList(field("reply-to"));
@@ -259,9 +265,9 @@ export function buildEnvelope(fields: HeaderField[]): Envelope {
     // RFC 3501 §7.4.2: Sender and Reply-To default to From.
     sender: sender.length > 0 ? sender : from,
     replyTo: replyTo.length > 0 ? replyTo : from,
-    to: parseAddressList(field("to")),
-    cc: parseAddressList(field("cc")),
-    bcc: parseAddressList(field("bcc")),
+    to: list("to"),
+    cc: list("cc"),
+    bcc: list("bcc"),
     inReplyTo: field("in-reply-to"),
     messageId: field("message-id"),
   };

@@ -150,6 +150,10 @@ export function parseMessage(input: Buffer | Readable): Promise<ParsedMessage> {
   });
 }
 
+// mailparser keeps the last copy of a field RFC 5322 §3.6 allows once (a
+// second From, Subject, Date...) and joins repeated To and Cc fields; IMAP's
+// ENVELOPE (mime-structure.ts buildEnvelope) reads them the same way, so the
+// webmail and mail apps show one sender. Submission refuses such messages.
 function readHeaders(headers: Headers, out: ParsedMessage): void {
   const subject = headers.get("subject");
   out.subject = typeof subject === "string" ? subject.replace(/[\r\n]+/g, " ").trim() : "";

@@ -38,11 +38,13 @@ import { wakeSearchIndexers } from "./search-indexer.ts";
 /**
  * A message's bytes as they will be stored: `prefix` (trace headers the
  * receiving path adds) followed by the body as received, from memory or from
- * a spool file the caller owns (the store only reads it).
+ * a spool file the caller owns (the store only reads it). A file's first
+ * `skip` bytes are left out (a header section the receiving path rewrote
+ * and put in `prefix`); `bodySize` counts what is read after them.
  */
 export type MessageBytes =
   | { kind: "memory"; prefix: Buffer; body: Buffer }
-  | { kind: "file"; prefix: Buffer; path: string; bodySize: number };
+  | { kind: "file"; prefix: Buffer; path: string; skip?: number; bodySize: number };
 
 export type NewSource = {
   bytes: MessageBytes;
@@ -58,6 +60,12 @@ export type NewSource = {
   folderCopies?: { accountId: string; mailboxId: string; flags: MessageFlags }[];
   /** External recipients queued for the outbound relay. */
   outbound: { recipient: string; mailFrom: string }[];
+  /**
+   * Inbound mail from outside that claims a hosted sender without SPF or
+   * DKIM for it (lib/delivery/authenticate-message.ts): the claimed
+   * address, kept on each copy (Message.claimedLocalSender) for the reader.
+   */
+  claimedLocalSender?: string | null;
 };
 
 export type FiledFolder = "SENT" | "DRAFTS";
@@ -368,8 +376,10 @@ async function copyFileToLargeObject(
   const file = await open(bytes.path, "r");
   try {
     const buffer = Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+    let position = bytes.skip ?? 0;
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
+      position += bytesRead;
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
@@ -418,6 +428,8 @@ type CopyPlan = {
   references: string[];
   /** References and In-Reply-To: a copy joins the thread of any of these. */
   parentIds: string[];
+  /** NewSource.claimedLocalSender. */
+  claimedLocalSender: string | null;
   /** Whether the copy may join a recent thread by subject. */
   bySubject: boolean;
 };
@@ -485,6 +497,9 @@ function planCopies(
         inReplyTo,
         references,
         parentIds,
+        claimedLocalSender: p.source.claimedLocalSender
+          ? clean(p.source.claimedLocalSender).slice(0, MAX_INDEXED_CHARS)
+          : null,
         // RFC 5256 §2.1-style fallback: only replies join by subject, and
         // only an earlier conversation of the last weeks.
         bySubject: threadKey !== "" && (hasReplyPrefix(m.subject) || parentIds.length > 0),
@@ -604,7 +619,7 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
       ${c.delivery.receivedAt}::timestamptz, ${m.date}::timestamptz, ${clean(m.from?.address ?? "")}::text,
       ${clean(m.from?.name ?? "")}::text, ${list(m.to)}::jsonb, ${list(m.cc)}::jsonb, ${clean(m.subject)}::text,
       ${c.messageIdHeader}::text, ${c.inReplyTo}::text, ${c.references}::text[], ${clean(m.snippet)}::text,
-      ${m.attachments.some((a) => !a.inline)}::boolean)`;
+      ${m.attachments.some((a) => !a.inline)}::boolean, ${c.claimedLocalSender}::text)`;
   });
   // target: each copy's folder row, by special use or by id (an APPEND into
   // the Inbox and a delivery to it share one folder, so one UPDATE).
@@ -613,7 +628,7 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
       SELECT * FROM (VALUES ${commaList(rows)}) AS v(n, "accountId", folder, "targetId", id, "threadId",
         "threadKey", "sha256", size, seen, flagged, answered, draft, deleted, keywords, "enforceQuota",
         "receivedAt", "sentAt", "fromAddress", "fromName", "toList", "ccList", subject, "messageIdHeader",
-        "inReplyTo", "references", snippet, "hasAttachments")
+        "inReplyTo", "references", snippet, "hasAttachments", "claimedLocalSender")
     ), target AS (
       SELECT c.n, b."id" AS "mailboxId" FROM c JOIN "Mailbox" b ON b."accountId" = c."accountId"
         AND (b."specialUse" = c.folder OR b."id" = c."targetId")
@@ -652,12 +667,14 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
         "accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen",
         "flagged", "answered", "draft", "deleted", "keywords",
         "receivedAt", "sentAt", "size", "fromAddress", "fromName", "toList", "ccList",
-        "subject", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments")
+        "subject", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments",
+        "claimedLocalSender")
       SELECT c."accountId", c.id, b.id, b."firstUid" + (row_number() OVER w)::int - 1,
         b."modseqBefore" + row_number() OVER w, c."sha256", c."threadId", c.seen,
         c.flagged, c.answered, c.draft, c.deleted, c.keywords,
         c."receivedAt", c."sentAt", c.size, c."fromAddress", c."fromName", c."toList", c."ccList",
-        c.subject, c."messageIdHeader", c."inReplyTo", c."references", c.snippet, c."hasAttachments"
+        c.subject, c."messageIdHeader", c."inReplyTo", c."references", c.snippet, c."hasAttachments",
+        c."claimedLocalSender"
       FROM c JOIN target t ON t.n = c.n JOIN mailbox b ON b."accountId" = c."accountId" AND b.id = t."mailboxId"
       WINDOW w AS (PARTITION BY b.id ORDER BY c.n)
       RETURNING "accountId", "id", "mailboxId", "uid"

@@ -39,6 +39,11 @@ export type MessageDetail = {
   /** The HTML refers to remote images or styles (the "Show images" bar). */
   remoteContent: boolean;
   attachments: AttachmentInfo[];
+  /**
+   * Mail from outside that claims a hosted sender without SPF or DKIM for
+   * it: the address it claims (the reading pane warns); null otherwise.
+   */
+  claimedLocalSender: string | null;
 };
 
 /** Messages shown in one conversation at most (the newest ones). */
@@ -67,6 +72,7 @@ type DetailRow = {
   text: string;
   html: string | null;
   attachments: unknown;
+  claimedLocalSender: string | null;
 };
 
 function addresses(value: unknown): Address[] {
@@ -101,6 +107,7 @@ function toDetail(row: DetailRow): MessageDetail {
     hasHtml: row.html !== null && row.html.trim() !== "",
     remoteContent: row.html !== null && hasRemoteContent(row.html),
     attachments,
+    claimedLocalSender: row.claimedLocalSender,
   };
 }
 
@@ -116,6 +123,7 @@ export function conversationSql(accountId: string, messageId: string): Prisma.Sq
       b."specialUse"::text AS "specialUse", m."threadId"::text AS "threadId", m."fromName", m."fromAddress",
       m."toList", m."ccList", m."subject", m."sentAt", m."receivedAt", m."seen", m."flagged", m."answered",
       m."size", left(s."textBody", ${MAX_TEXT_CHARS}::int) AS "text", s."htmlBody" AS "html",
+      m."claimedLocalSender",
       COALESCE((SELECT json_agg(json_build_object('index', a."index", 'filename', a."filename",
           'contentType', a."contentType", 'size', a."size", 'contentId', a."contentId", 'inline', a."inline")
         ORDER BY a."index") FROM "Attachment" a WHERE a."sourceSha256" = m."sourceSha256"), '[]'::json) AS "attachments"

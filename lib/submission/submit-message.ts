@@ -5,27 +5,26 @@
 // delivers to hosted recipients through the same rules and store as inbound
 // mail, and queues the rest for the relay, all in one transaction.
 import { randomUUID } from "node:crypto";
-import addressparser from "nodemailer/lib/addressparser/index.js";
 import { loadConfig } from "../config/index.ts";
 import { MAX_RECIPIENTS_PER_MESSAGE } from "../config/limits.ts";
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
 import { normalizeAddress, splitAddress } from "../accounts/address.ts";
 import { isSenderAddress, senderAddresses } from "../accounts/sender-addresses.ts";
-import { signWithDomainKey } from "../dkim/sign.ts";
+import { dkimSignatureField, formatSignedBlock } from "../dkim/sign.ts";
 import { resolveRecipient, type AcceptedRecipient } from "../delivery/resolve-recipient.ts";
 import { formatReceived } from "../delivery/trace-headers.ts";
 import {
-  findHeaderEnd,
-  formatHeaderLines,
   formatRfc5322Date,
   headerValue,
-  parseHeaderFields,
-  type HeaderField,
+  rawHeaderField,
+  type HeaderBlock,
+  type RawHeaderField,
 } from "../mime/headers.ts";
 import { emptyParsedMessage, parseMessage } from "../mime/parse-message.ts";
 import { storeDelivery, type StoredCopy } from "../store/deliver.ts";
 import { startVacationReplies } from "../delivery/vacation.ts";
+import { checkSubmittedHeader } from "./check-header.ts";
 import { chargeSendLimits } from "./send-limits.ts";
 
 export type Submission = {
@@ -86,15 +85,6 @@ const REASON_TEXT: Record<RecipientRefusedError["reason"], string> = {
   not_list_member: "only members may post to that list",
 };
 
-/** The From address of a header block, or null. */
-export function fromAddressOf(fields: HeaderField[]): string | null {
-  const value = headerValue(fields, "from");
-  if (!value) return null;
-  const parsed = addressparser(value, { flatten: true });
-  const first = parsed.find((a) => a.address);
-  return first ? normalizeAddress(first.address) : null;
-}
-
 /**
  * Decides, for each envelope recipient, local delivery or the queue; throws
  * RecipientRefusedError for a hosted address that cannot take the message.
@@ -130,16 +120,12 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
   if (!account || account.disabled)
     throw new UserError("account_disabled", "This account cannot send mail.");
 
-  const headerEnd = findHeaderEnd(submission.raw);
-  if (headerEnd < 0) throw new UserError("invalid_input", "The message has no header section.");
-  const fields = parseHeaderFields(submission.raw.subarray(0, headerEnd));
-  const from = fromAddressOf(fields);
-  if (!from) throw new UserError("invalid_input", "The message has no From address.");
+  // One parse of the header: the checks below read it, the signature covers
+  // it, and what is stored and sent is it, serialized again.
   const allowed = await senderAddresses(account.id);
-  if (!isSenderAddress(allowed, from)) {
-    throw new UserError("forbidden", `You cannot send as ${from}.`, "from");
-  }
-  const mailFrom = normalizeAddress(submission.mailFrom ?? from);
+  const checked = checkSubmittedHeader(submission.raw, allowed);
+  const from = checked.from[0]!;
+  const mailFrom = normalizeAddress(submission.mailFrom ?? checked.sender ?? from);
   if (!isSenderAddress(allowed, mailFrom)) {
     throw new UserError("forbidden", `You cannot use ${mailFrom} as the sender.`, "from");
   }
@@ -160,8 +146,9 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
   await chargeSendLimits(account.id, recipients.length);
 
   const now = new Date();
-  const raw = await completeMessage(submission, fields, headerEnd, from, now, config.hostname);
-  const signed = await signWithDomainKey(raw, from.slice(from.lastIndexOf("@") + 1));
+  const domain = from.slice(from.lastIndexOf("@") + 1);
+  const block = completeMessage(submission, checked.block, domain, now, config.hostname);
+  const signed = formatSignedBlock(block, await dkimSignatureField(block, domain, now));
   let parsed;
   try {
     parsed = await parseMessage(signed);
@@ -191,12 +178,11 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
       },
     ],
   });
-  const headerFields = parseHeaderFields(signed.subarray(0, findHeaderEnd(signed)));
   // Hosted recipients on vacation answer a colleague as they answer the
   // internet (RFC 3834 rules in lib/delivery/vacation.ts), after the commit.
-  startVacationReplies({ mailFrom, recipients: local, copies, fields: headerFields, parsed, now });
+  startVacationReplies({ mailFrom, recipients: local, copies, fields: block.fields, parsed, now });
   return {
-    messageId: headerValue(headerFields, "message-id") ?? "",
+    messageId: headerValue(block.fields, "message-id") ?? "",
     sentCopy: copies.find((c) => c.accountId === account.id && c.folder === "SENT") ?? null,
     localRecipients: local.map((r) => r.address),
     queuedRecipients: queued,
@@ -206,53 +192,40 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
 /**
  * Adds what a client may leave out (RFC 6409 §8: Message-ID, Date), removes
  * Bcc (RFC 5322 §3.6.3: it must not reach the recipients), and puts our
- * Received field on top.
+ * Received field on top: the block that is signed and sent.
  */
-async function completeMessage(
+function completeMessage(
   submission: Submission,
-  fields: HeaderField[],
-  headerEnd: number,
-  from: string,
+  block: HeaderBlock,
+  domain: string,
   now: Date,
   hostname: string,
-): Promise<Buffer> {
-  const head = submission.raw.subarray(0, headerEnd).toString("latin1");
-  const body = submission.raw.subarray(headerEnd);
-  // Drop Bcc fields with their folded continuation lines.
-  const kept = head.replace(/^bcc:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n/gim, "");
-  const added: HeaderField[] = [
-    {
-      name: "Received",
-      value: formatReceived({
-        helo:
-          submission.via.helo ?? (submission.via.protocol === "webmail" ? "webmail" : "unknown"),
-        clientIp: submission.via.clientIp,
-        clientHostname: null,
-        hostname,
-        esmtp: true,
-        tls: submission.via.tls ?? null,
-        authenticated: true,
-        smtpUtf8: false,
-        id: randomUUID().replaceAll("-", "").slice(0, 16),
-        recipient: null,
-        date: now,
-      }),
-    },
-  ];
-  const missing: HeaderField[] = [];
-  if (!headerValue(fields, "message-id")) {
-    missing.push({
-      name: "Message-ID",
-      value: `<${randomUUID()}@${from.slice(from.lastIndexOf("@") + 1)}>`,
-    });
+): HeaderBlock {
+  const received = rawHeaderField(
+    "Received",
+    formatReceived({
+      helo: submission.via.helo ?? (submission.via.protocol === "webmail" ? "webmail" : "unknown"),
+      clientIp: submission.via.clientIp,
+      clientHostname: null,
+      hostname,
+      esmtp: true,
+      tls: submission.via.tls ?? null,
+      authenticated: true,
+      smtpUtf8: false,
+      id: randomUUID().replaceAll("-", "").slice(0, 16),
+      recipient: null,
+      date: now,
+    }),
+  );
+  const missing: RawHeaderField[] = [];
+  if (!headerValue(block.fields, "message-id")) {
+    missing.push(rawHeaderField("Message-ID", `<${randomUUID()}@${domain}>`));
   }
-  if (!headerValue(fields, "date")) missing.push({ name: "Date", value: formatRfc5322Date(now) });
-  return Buffer.concat([
-    formatHeaderLines(added),
-    Buffer.from(kept.replace(/(\r?\n)+$/, "") + "\r\n", "latin1"),
-    formatHeaderLines(missing),
-    // The empty line that ends the header section (RFC 5322 §2.1).
-    Buffer.from("\r\n"),
-    body,
-  ]);
+  if (!headerValue(block.fields, "date")) {
+    missing.push(rawHeaderField("Date", formatRfc5322Date(now)));
+  }
+  return {
+    fields: [received, ...block.fields.filter((f) => f.name !== "bcc"), ...missing],
+    body: block.body,
+  };
 }

@@ -3,6 +3,7 @@
 // reply code (RFC 5321 §4.2) and an enhanced status code (RFC 3463, RFC 2034).
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import type { DeliveryRejection, RecipientRejection } from "../../lib/delivery/index.ts";
+import { HEAD_BYTES } from "../../lib/delivery/spool.ts";
 import { isUserError } from "../../lib/errors.ts";
 import { RecipientRefusedError } from "../../lib/submission/submit-message.ts";
 
@@ -38,6 +39,12 @@ const DELIVERY_REPLIES: Record<DeliveryRejection, SmtpReply> = {
   // RFC 1870 §6.3 and RFC 3463 X.3.4.
   too_large: { code: 552, enhanced: "5.3.4", text: "Message exceeds the size limit" },
   over_quota: { code: 452, enhanced: "4.2.2", text: "Mailbox full, try again later" },
+  // RFC 3463 X.3.4: too big for this system, for its header section.
+  header_too_large: {
+    code: 552,
+    enhanced: "5.3.4",
+    text: `Message header section exceeds ${HEAD_BYTES / 1024} KiB`,
+  },
 };
 
 /** Anything we could not do now (database down, commit failed): RFC 3463 X.3.0, the sender retries. */
@@ -86,11 +93,17 @@ export const SUBMISSION_REPLIES = {
 export function submissionReplyForError(error: unknown): SmtpReply {
   if (error instanceof RecipientRefusedError) return recipientReply(error.reason);
   if (isUserError(error)) {
-    if (error.code === "forbidden")
-      return { ...SUBMISSION_REPLIES.senderNotOwned, text: error.message };
-    if (error.code === "throttled") return { ...SUBMISSION_REPLIES.sendLimit, text: error.message };
-    if (error.code === "invalid_input")
-      return { code: 550, enhanced: "5.6.0", text: error.message };
+    // The reason in words; what came from the message is made printable
+    // ASCII, so it cannot end the reply line (RFC 5321 §4.2).
+    const text = error.message.replace(/[^\x20-\x7e]/g, "?");
+    // RFC 3463 X.7.1: the From or Sender of the message is not the user's
+    // to use (at DATA: the envelope sender was refused at MAIL, 553).
+    if (error.code === "forbidden") return { code: 550, enhanced: "5.7.1", text };
+    if (error.code === "throttled") return { ...SUBMISSION_REPLIES.sendLimit, text };
+    // RFC 3463 X.6.0: the message itself is malformed (its header).
+    if (error.code === "invalid_input" && error.field === "message")
+      return { code: 554, enhanced: "5.6.0", text };
+    if (error.code === "invalid_input") return { code: 550, enhanced: "5.6.0", text };
   }
   return replyForError(error);
 }

@@ -191,3 +191,16 @@ test("a colleague sending through submission (webmail, SMTP AUTH) is answered to
   assert.match(raw, /\r\nAuto-Submitted: auto-replied\r\n/);
   assert.match(raw, /\r\nIn-Reply-To: <[^>]+>\r\n/);
 });
+
+test("a display name saved before names were checked is left out of the reply", async () => {
+  const gil = await makeAccount("gil");
+  await updateVacation(gil.id, away);
+  // Settings refuse such a name now; one from before stays in the table.
+  await db.account.update({ where: { id: gil.id }, data: { displayName: "bob@mail.test" } });
+  const before = peer.received.length;
+  await deliver("zoe@example.org", "gil@mail.test");
+  await peer.waitForMessages(before + 1);
+  const reply = peer.received.find((r) => r.rcptTo.includes("zoe@example.org"))!;
+  const parsed = await simpleParser(reply.raw);
+  assert.deepEqual(parsed.from?.value, [{ address: "gil@mail.test", name: "" }]);
+});

@@ -106,6 +106,13 @@ function MessageCard({
         </span>
       </summary>
       <div className="card-body">
+        {message.claimedLocalSender ? (
+          // Mail from outside that says it is from one of our own addresses,
+          // without SPF or DKIM for it: told apart by data, not by a header.
+          <p className="spoof-warning" role="alert" data-testid="spoof-warning">
+            Sent from outside — claims to be from your domain ({message.claimedLocalSender})
+          </p>
+        ) : null}
         <dl className="message-headers">
           <dt>From</dt>
           <dd>
@@ -145,7 +152,11 @@ function MessageCard({
           <HtmlBody
             messageId={message.id}
             remoteContent={message.remoteContent}
-            trusted={trustedSenders.includes(message.from.address.toLowerCase())}
+            trusted={
+              // A claimed sender is not the trusted one it names.
+              !message.claimedLocalSender &&
+              trustedSenders.includes(message.from.address.toLowerCase())
+            }
             sender={message.from.address}
           />
         ) : (
