@@ -34,6 +34,7 @@ import { MAIL_CHANGES_CHANNEL } from "./changes.ts";
 import { countMailVolumeStatement } from "./mail-volume.ts";
 import { newUuidV7 } from "./ids.ts";
 import { wakeSearchIndexers } from "./search-indexer.ts";
+import { toStorableText } from "../validation/storable-text.ts";
 
 /**
  * A message's bytes as they will be stored: `prefix` (trace headers the
@@ -679,7 +680,5 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
   return stored;
 }
 
-/** Postgres text and jsonb cannot hold NUL characters; mail sometimes does. */
-function clean(value: string): string {
-  return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
-}
+/** Postgres text and jsonb cannot hold NUL characters or lone surrogates; decoded mail sometimes does. */
+const clean = toStorableText;
