@@ -2,6 +2,7 @@
 // RFC 5321's local-part grammar (no quoted strings, no "+"): "+" is kept for
 // subaddressing (RFC 5233: name+tag@domain reaches name@domain).
 import { MAX_LOCAL_PART_LENGTH } from "../config/limits.ts";
+import { isStorableText } from "../validation/storable-text.ts";
 
 const LOCAL_PART = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
@@ -43,9 +44,14 @@ export function isValidDomainName(domain: string): boolean {
   return DOMAIN.test(domain);
 }
 
-/** Splits local@domain; null when it is not a plausible address. */
+/**
+ * Splits local@domain; null when it is not a plausible address, which
+ * includes one with a NUL or invalid Unicode: no address is looked up with
+ * text Postgres would refuse.
+ */
 export function splitAddress(address: string): { localPart: string; domain: string } | null {
   const normalized = normalizeAddress(address);
+  if (!isStorableText(normalized)) return null;
   const at = normalized.lastIndexOf("@");
   if (at <= 0 || at === normalized.length - 1) return null;
   const localPart = normalized.slice(0, at);

@@ -7,6 +7,7 @@ import { getServiceSettings } from "./settings.ts";
 import { hashPassword } from "../auth/password.ts";
 import { createDefaultMailboxes } from "../store/mailboxes.ts";
 import { Role } from "../generated/prisma/enums.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
 
 export type NewAccount = {
   localPart: string;
@@ -36,6 +37,9 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
   const localPart = input.localPart.toLowerCase();
   const domainName = input.domain.toLowerCase();
   const address = `${localPart}@${domainName}`;
+  // The callers' rules differ, but none may hand Postgres a NUL or a lone surrogate.
+  assertStorableText(address, "localPart");
+  assertStorableText(input.displayName, "displayName");
   const passwordHash = await hashPassword(input.password);
   const quotaBytes = input.quotaBytes ?? (await getServiceSettings()).defaultQuotaBytes;
   try {

@@ -12,15 +12,12 @@ import { hashPassword } from "../auth/password.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
 import { MAX_SETTABLE_QUOTA_BYTES, MIN_SETTABLE_QUOTA_BYTES } from "../config/limits.ts";
 import { Role } from "../generated/prisma/enums.ts";
-import { normalizeAddress } from "./address.ts";
+import { normalizeAddress, splitAddress } from "./address.ts";
 
 export type Actor = { id: string } | null;
 
 async function accountIdByAddress(address: string): Promise<string> {
-  const account = await db.account.findUnique({
-    where: { address: normalizeAddress(address) },
-    select: { id: true },
-  });
+  const account = await findAccountByAddress(address);
   if (!account) throw new UserError("not_found", `No account ${address}.`);
   return account.id;
 }
@@ -77,7 +74,9 @@ export async function setAccountQuota(address: string, quotaBytes: bigint): Prom
   await db.account.update({ where: { id }, data: { quotaBytes } });
 }
 
+/** The account with that address; null for none, and for text that is no address. */
 export async function findAccountByAddress(address: string) {
+  if (!splitAddress(address)) return null;
   return db.account.findUnique({
     where: { address: normalizeAddress(address) },
     select: { id: true, address: true, displayName: true, role: true, disabled: true },
