@@ -7,11 +7,25 @@ import { isStorableText } from "../validation/storable-text.ts";
 const LOCAL_PART = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
 
-// RFC 2142 role addresses plus names that would let a user impersonate the
-// service. They can only be made by an admin, as aliases.
-export const RESERVED_LOCAL_PARTS = new Set([
-  "postmaster",
-  "abuse",
+/**
+ * Role addresses every hosted domain has, whether or not an account or
+ * alias holds them: postmaster (RFC 5321 §4.5.1, which also makes a bare
+ * "postmaster" this server's) and abuse (RFC 2142 §4). Mail to them reaches
+ * the service's admins unless an alias says otherwise
+ * (lib/delivery/resolve-recipient.ts).
+ */
+export const ROLE_LOCAL_PARTS = ["postmaster", "abuse"] as const;
+export type RoleLocalPart = (typeof ROLE_LOCAL_PARTS)[number];
+
+export function roleOf(localPart: string): RoleLocalPart | null {
+  const base = stripSubaddress(localPart.toLowerCase());
+  return ROLE_LOCAL_PARTS.find((role) => role === base) ?? null;
+}
+
+// The role addresses, other RFC 2142 names and names that would let a user
+// impersonate the service. They can only be made by an admin, as aliases.
+export const RESERVED_LOCAL_PARTS = new Set<string>([
+  ...ROLE_LOCAL_PARTS,
   "admin",
   "administrator",
   "root",

@@ -8,6 +8,7 @@ import { hashPassword } from "../auth/password.ts";
 import { createDefaultMailboxes } from "../store/mailboxes.ts";
 import { Role } from "../generated/prisma/enums.ts";
 import { assertStorableText } from "../validation/storable-text.ts";
+import { releaseHeldMessagesQuietly } from "../delivery/held-messages.ts";
 
 export type NewAccount = {
   localPart: string;
@@ -42,8 +43,9 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
   assertStorableText(input.displayName, "displayName");
   const passwordHash = await hashPassword(input.password);
   const quotaBytes = input.quotaBytes ?? (await getServiceSettings()).defaultQuotaBytes;
+  let account: AccountSummary;
   try {
-    return await db.$transaction(async (tx) => {
+    account = await db.$transaction(async (tx) => {
       const domain = await tx.domain.findFirst({ where: { name: domainName, hosted: true } });
       if (!domain)
         throw new UserError("domain_not_hosted", `${domainName} is not hosted here.`, "domain");
@@ -71,4 +73,7 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
     }
     throw error;
   }
+  // The first admin gets the postmaster mail kept while there was none.
+  if (account.role === Role.ADMIN) await releaseHeldMessagesQuietly();
+  return account;
 }
