@@ -13,13 +13,15 @@ import { UserError } from "../errors.ts";
 /** What the user is told; the field is named by the form or protocol that shows it. */
 export const UNSTORABLE_TEXT_MESSAGE = "This text contains a NUL character or invalid Unicode.";
 
-// A high surrogate not followed by a low one, or a low one without a high one before it.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
+// ES2024's String.prototype.isWellFormed/toWellFormed (Node 20 has them;
+// TypeScript's ES2023 library does not declare them): native, so cleaning a
+// 2 MB text body costs about 28 ms here against 155 ms with a regular
+// expression (the NUL scan alone, as before, about 21 ms).
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 /** Whether `value` can be stored and compared as Postgres text: no NUL, well-formed UTF-16. */
 export function isStorableText(value: string): boolean {
-  return !value.includes("\u0000") && !LONE_SURROGATE.test(value);
+  return !value.includes("\u0000") && (value as WellFormed).isWellFormed();
 }
 
 /**
@@ -29,10 +31,10 @@ export function isStorableText(value: string): boolean {
  * for what its headers decode to; its bytes are stored unchanged anyway.
  */
 export function toStorableText(value: string): string {
-  const withoutNul = value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
-  return LONE_SURROGATE.test(withoutNul)
-    ? withoutNul.replace(LONE_SURROGATES, "\ufffd")
-    : withoutNul;
+  const withoutNul = (
+    value.includes("\u0000") ? value.replaceAll("\u0000", "") : value
+  ) as WellFormed;
+  return withoutNul.isWellFormed() ? withoutNul : withoutNul.toWellFormed();
 }
 
 /** A zod string refused unless storable; chain .trim(), .max() and the rest after it. */
