@@ -60,8 +60,19 @@ const app = next({ dev, dir: root, hostname: config.web.host, port: config.web.p
 await app.prepare();
 const handle = app.getRequestHandler();
 
+// No page, search or id takes a NUL, and Postgres text cannot hold one: lib
+// refuses it, but a page would show that refusal as a server error, so a
+// URL carrying %00 gets a plain 400 here. (URLSearchParams turns other
+// invalid percent-encoded UTF-8 into U+FFFD, which is harmless.)
+const NUL_IN_URL = /%00/;
+
 const server = http.createServer((req, res) => {
   if (answerRoute(healthRoutes, req, res)) return;
+  if (NUL_IN_URL.test(req.url ?? "")) {
+    res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Bad request: the address contains a NUL character (%00).");
+    return;
+  }
   req.headers[CLIENT_IP_HEADER] = clientIp(req);
   if (!config.trustProxy) for (const name of FORWARDED_HEADERS) delete req.headers[name];
   else keepFirstHop(req);

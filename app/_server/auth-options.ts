@@ -3,6 +3,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { authenticate } from "@/lib/accounts/authenticate";
 import { isUserError } from "@/lib/errors";
+import { isStorableText } from "@/lib/validation/storable-text";
 import { CLIENT_IP_HEADER } from "./client-ip";
 
 declare module "next-auth" {
@@ -45,6 +46,8 @@ export const authOptions: NextAuthOptions = {
         const address = typeof credentials?.address === "string" ? credentials.address : "";
         const password = typeof credentials?.password === "string" ? credentials.password : "";
         if (!address || !password) throw new Error("Enter your address and password.");
+        // No account's address holds a NUL, and the lookup would be a database error.
+        if (!isStorableText(address)) throw new Error("Wrong address or password.");
         const ip = headerValue(req?.headers, CLIENT_IP_HEADER) ?? "unknown";
         try {
           const account = await authenticate(address, password, { ip, protocol: "web" });

@@ -8,6 +8,8 @@ import { hashPassword } from "../auth/password.ts";
 import { createDefaultMailboxes } from "../store/mailboxes.ts";
 import { Role } from "../generated/prisma/enums.ts";
 import { displayNameProblem } from "./sender-addresses.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
+import { releaseHeldMessagesQuietly } from "../delivery/held-messages.ts";
 
 export type NewAccount = {
   localPart: string;
@@ -37,14 +39,18 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
   const localPart = input.localPart.toLowerCase();
   const domainName = input.domain.toLowerCase();
   const address = `${localPart}@${domainName}`;
+  // The callers' rules differ, but none may hand Postgres a NUL or a lone surrogate.
+  assertStorableText(address, "localPart");
+  assertStorableText(input.displayName, "displayName");
   // Signup, the admin dashboard and the CLI alike: the name goes into the
   // From of the account's mail and must not read as another address.
   const nameProblem = displayNameProblem([address], input.displayName);
   if (nameProblem) throw new UserError("invalid_input", nameProblem, "displayName");
   const passwordHash = await hashPassword(input.password);
   const quotaBytes = input.quotaBytes ?? (await getServiceSettings()).defaultQuotaBytes;
+  let account: AccountSummary;
   try {
-    return await db.$transaction(async (tx) => {
+    account = await db.$transaction(async (tx) => {
       const domain = await tx.domain.findFirst({ where: { name: domainName, hosted: true } });
       if (!domain)
         throw new UserError("domain_not_hosted", `${domainName} is not hosted here.`, "domain");
@@ -72,4 +78,7 @@ export async function createAccount(input: NewAccount): Promise<AccountSummary> 
     }
     throw error;
   }
+  // The first admin gets the postmaster mail kept while there was none.
+  if (account.role === Role.ADMIN) await releaseHeldMessagesQuietly();
+  return account;
 }

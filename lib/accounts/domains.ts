@@ -26,8 +26,11 @@ export async function listSignupDomains(): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/** The hosted domain of that name, or null (also for text that is no domain name at all). */
 export async function findHostedDomain(name: string) {
-  return db.domain.findFirst({ where: { name: normalizeAddress(name), hosted: true } });
+  const domain = normalizeAddress(name);
+  if (!isValidDomainName(domain)) return null;
+  return db.domain.findFirst({ where: { name: domain, hosted: true } });
 }
 
 /** Every hosted domain's name, for pickers (an invite's domain). */

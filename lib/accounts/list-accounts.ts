@@ -5,6 +5,7 @@
 import { db } from "../db.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { Role } from "../generated/prisma/enums.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
 
 export const ACCOUNT_PAGE_SIZE = 50;
 
@@ -43,6 +44,8 @@ const ACCOUNT_LIST_FIELDS = {
 export async function listAccounts(filter: AccountListFilter = {}) {
   const limit = Math.min(Math.max(filter.limit ?? ACCOUNT_PAGE_SIZE, 1), 200);
   const query = filter.query?.trim().slice(0, 200);
+  if (query) assertStorableText(query, "q");
+  if (filter.after) assertStorableText(filter.after, "after");
   const where: Prisma.AccountWhereInput = {
     ...(query
       ? {

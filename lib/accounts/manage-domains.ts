@@ -6,6 +6,7 @@ import { UserError } from "../errors.ts";
 import { loadConfig } from "../config/index.ts";
 import { dkimDnsRecord, ensureDkimKey } from "../dkim/keys.ts";
 import { isValidDomainName, localPartProblem, normalizeAddress } from "./address.ts";
+import { findHostedDomain } from "./domains.ts";
 
 export type DomainRow = {
   id: string;
@@ -57,9 +58,7 @@ function domainNameOrThrow(input: string): string {
 }
 
 async function hostedDomainOrThrow(name: string) {
-  const domain = await db.domain.findFirst({
-    where: { name: normalizeAddress(name), hosted: true },
-  });
+  const domain = await findHostedDomain(name);
   if (!domain) throw new UserError("not_found", `${name} is not hosted here.`, "domain");
   return domain;
 }

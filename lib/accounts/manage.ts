@@ -12,15 +12,13 @@ import { hashPassword } from "../auth/password.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
 import { MAX_SETTABLE_QUOTA_BYTES, MIN_SETTABLE_QUOTA_BYTES } from "../config/limits.ts";
 import { Role } from "../generated/prisma/enums.ts";
-import { normalizeAddress } from "./address.ts";
+import { releaseHeldMessagesQuietly } from "../delivery/held-messages.ts";
+import { normalizeAddress, splitAddress } from "./address.ts";
 
 export type Actor = { id: string } | null;
 
 async function accountIdByAddress(address: string): Promise<string> {
-  const account = await db.account.findUnique({
-    where: { address: normalizeAddress(address) },
-    select: { id: true },
-  });
+  const account = await findAccountByAddress(address);
   if (!account) throw new UserError("not_found", `No account ${address}.`);
   return account.id;
 }
@@ -37,6 +35,8 @@ export async function setAccountDisabled(
   const id = await accountIdByAddress(address);
   if (disabled) refuseSelf(actor, id, "You cannot disable your own account.");
   await db.account.update({ where: { id }, data: { disabled, sessionVersion: { increment: 1 } } });
+  // An admin enabled again may be the one the kept postmaster mail waits for.
+  if (!disabled) await releaseHeldMessagesQuietly();
 }
 
 export async function setAccountRole(
@@ -47,6 +47,7 @@ export async function setAccountRole(
   const id = await accountIdByAddress(address);
   if (role !== Role.ADMIN) refuseSelf(actor, id, "You cannot remove your own admin role.");
   await db.account.update({ where: { id }, data: { role, sessionVersion: { increment: 1 } } });
+  if (role === Role.ADMIN) await releaseHeldMessagesQuietly();
 }
 
 /** Sets a new password under the password policy; the account's sessions end. */
@@ -77,7 +78,9 @@ export async function setAccountQuota(address: string, quotaBytes: bigint): Prom
   await db.account.update({ where: { id }, data: { quotaBytes } });
 }
 
+/** The account with that address; null for none, and for text that is no address. */
 export async function findAccountByAddress(address: string) {
+  if (!splitAddress(address)) return null;
   return db.account.findUnique({
     where: { address: normalizeAddress(address) },
     select: { id: true, address: true, displayName: true, role: true, disabled: true },
@@ -130,7 +133,8 @@ export async function deleteAccount(address: string, actor: Actor = null): Promi
           SELECT "sha256" FROM "MessageSource" WHERE "sha256" = ANY(${hashes}::text[])
           FOR UPDATE SKIP LOCKED)
         AND NOT EXISTS (SELECT 1 FROM "Message" m WHERE m."sourceSha256" = s."sha256")
-        AND NOT EXISTS (SELECT 1 FROM "OutboundRecipient" o WHERE o."sourceSha256" = s."sha256")`;
+        AND NOT EXISTS (SELECT 1 FROM "OutboundRecipient" o WHERE o."sourceSha256" = s."sha256")
+        AND NOT EXISTS (SELECT 1 FROM "HeldMessage" h WHERE h."sourceSha256" = s."sha256")`;
       return { address: locked[0]!.address, messages, freedSources };
     },
     { timeout: 60_000 },

@@ -5,6 +5,7 @@ import { MAX_DISPLAY_NAME_LENGTH, SIGNUPS_PER_IP_PER_HOUR } from "../config/limi
 import { UserError } from "../errors.ts";
 import { hitRateLimit } from "../rate-limit.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
+import { storableString } from "../validation/storable-text.ts";
 import { localPartProblem, RESERVED_LOCAL_PARTS } from "./address.ts";
 import { createAccount, type AccountSummary } from "./create-account.ts";
 import { findHostedDomain } from "./domains.ts";
@@ -14,8 +15,7 @@ import { getServiceSettings } from "./settings.ts";
 export const signupInputSchema = z.object({
   localPart: z.string().trim().toLowerCase().max(200),
   domain: z.string().trim().toLowerCase().max(253),
-  displayName: z
-    .string()
+  displayName: storableString()
     .trim()
     .max(MAX_DISPLAY_NAME_LENGTH, `Use at most ${MAX_DISPLAY_NAME_LENGTH} characters.`),
   password: z.string().max(1000),

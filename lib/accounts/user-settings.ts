@@ -18,6 +18,7 @@ import { db } from "../db.ts";
 import { UserError, isUserError } from "../errors.ts";
 import { hashPassword } from "../auth/password.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
+import { storableString } from "../validation/storable-text.ts";
 import { authenticate, type LoginContext } from "./authenticate.ts";
 import { displayNameProblem, senderAddresses } from "./sender-addresses.ts";
 
@@ -57,8 +58,7 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const CONTROL_CHARS_EXCEPT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 const oneLineText = (max: number, what: string) =>
-  z
-    .string()
+  storableString()
     .trim()
     .max(max, `Use at most ${max} characters.`)
     .refine((v) => !CONTROL_CHARS.test(v), `The ${what} must be one line of plain text.`);
@@ -68,8 +68,7 @@ const multiLineText = (max: number) =>
     .string()
     .transform((v) => v.replace(/\r\n?/g, "\n").trimEnd())
     .pipe(
-      z
-        .string()
+      storableString()
         .max(max, `Use at most ${max} characters.`)
         .refine((v) => !CONTROL_CHARS_EXCEPT_LINES.test(v), "Remove the control characters."),
     );

@@ -13,6 +13,7 @@ import {
   splitAddress,
   stripSubaddress,
 } from "../accounts/address.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
 
 export type AliasKindName = "alias" | "list";
 
@@ -76,6 +77,7 @@ export async function listAliases(filter: {
   page?: number;
 }) {
   const search = filter.search?.trim().toLowerCase();
+  if (search) assertStorableText(search, "q");
   const where: Prisma.AliasWhereInput = {
     ...(filter.kind ? { kind: filter.kind === "list" ? "LIST" : "ALIAS" } : {}),
     ...(search
@@ -249,10 +251,9 @@ async function validFields(tx: Tx, address: string, input: Omit<AliasInput, "add
   let ownerAccountId: string | null = null;
   const owner = normalizeAddress(input.owner);
   if (owner) {
-    const account = await tx.account.findUnique({
-      where: { address: owner },
-      select: { id: true },
-    });
+    const account = splitAddress(owner)
+      ? await tx.account.findUnique({ where: { address: owner }, select: { id: true } })
+      : null;
     if (!account) throw new UserError("not_found", `No account ${owner}.`, "owner");
     ownerAccountId = account.id;
   }

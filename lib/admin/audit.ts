@@ -1,6 +1,7 @@
 // The admin audit log: every change made from the dashboard or the admin CLI
 // is recorded with who, what, when and from where. Rows are never updated.
 import { db } from "../db.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
 
 export type AuditEntry = {
   /** The acting admin's account id; null for the command line. */
@@ -45,6 +46,9 @@ export const AUDIT_PAGE_SIZE = 50;
 export async function listAuditLog(filter: AuditFilter = {}) {
   const limit = Math.min(Math.max(filter.limit ?? AUDIT_PAGE_SIZE, 1), 200);
   const action = filter.action?.trim();
+  for (const value of [filter.action, filter.actor, filter.target]) {
+    if (value) assertStorableText(value);
+  }
   const rows = await db.auditLog.findMany({
     where: {
       ...(action ? (action.endsWith(".") ? { action: { startsWith: action } } : { action }) : {}),

@@ -15,6 +15,7 @@ import { deliverSenderReports } from "../queue/reports.ts";
 import { recordAttempts } from "../queue/results.ts";
 import { likePattern } from "../search/build-search-sql.ts";
 import { newUuidV7 } from "../store/ids.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
 
 export const QUEUE_STATUSES = ["queued", "deferred", "delivered", "bounced", "cancelled"] as const;
 export type QueueStatus = (typeof QUEUE_STATUSES)[number];
@@ -58,6 +59,8 @@ const ADMIN_BOUNCE_REPLY = "550 5.0.0 Delivery cancelled by the administrator of
 function whereOf(target: QueueTarget): Prisma.Sql {
   if ("ids" in target) return Prisma.sql`"id" = ANY(${target.ids}::uuid[])`;
   const { status, domain, search } = target.filter;
+  if (domain) assertStorableText(domain, "domain");
+  if (search) assertStorableText(search, "q");
   const parts: Prisma.Sql[] = [Prisma.sql`TRUE`];
   if (status) parts.push(Prisma.sql`"status" = ${status.toUpperCase()}::"OutboundStatus"`);
   if (domain?.trim()) parts.push(Prisma.sql`"domain" = ${domain.trim().toLowerCase()}`);

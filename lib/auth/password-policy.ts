@@ -2,6 +2,7 @@
 // 800-63B §5.1.1.2: a length floor and a blocklist of common passwords, no
 // composition rules).
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../config/limits.ts";
+import { isStorableText } from "../validation/storable-text.ts";
 
 // Common passwords of at least the minimum length, from public breach
 // frequency lists (the shorter ones are refused by length already).
@@ -38,6 +39,11 @@ export function passwordProblem(
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
     return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
+  }
+  // Only the hash is stored, but IMAP and POP3 cannot send a NUL (nor SASL
+  // PLAIN, where it separates the fields): mail apps could never sign in.
+  if (!isStorableText(password)) {
+    return "A password cannot contain NUL characters or invalid Unicode.";
   }
   const lower = password.toLowerCase();
   if (COMMON_PASSWORDS.has(lower)) {

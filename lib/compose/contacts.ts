@@ -1,6 +1,7 @@
 // Address suggestions for the composer: the account's saved contacts and the
 // people it has written to (recorded at every send), best first.
 import { db } from "../db.ts";
+import { isStorableText } from "../validation/storable-text.ts";
 import type { MailAddress } from "./model.ts";
 
 export type ContactSuggestion = { name: string; address: string };
@@ -31,7 +32,8 @@ export async function suggestContacts(
   limit = 8,
 ): Promise<ContactSuggestion[]> {
   const q = typed.trim().toLowerCase();
-  if (!q) return [];
+  // Nothing stored can match a NUL or a lone surrogate (and Postgres would refuse the query).
+  if (!q || !isStorableText(q)) return [];
   return db.contact.findMany({
     where: {
       accountId,

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { MAX_DISPLAY_NAME_LENGTH, MAX_RECIPIENTS_PER_MESSAGE } from "../config/limits.ts";
 import { splitAddress } from "../accounts/address.ts";
+import { storableString } from "../validation/storable-text.ts";
 
 /** Longest subject accepted: RFC 5322 §2.1.1's line limit. */
 export const MAX_SUBJECT_LENGTH = 998;
@@ -20,10 +21,12 @@ export const MAX_ATTACHMENTS = 50;
 // header at all (RFC 5322 §3.2.3 text excludes it).
 const HEADER_BREAKING = /[\r\n\0]/;
 
-/** Text that goes into a header field: refused, not cleaned, when it holds a line break. */
+/**
+ * Text that goes into a header field (and the Outbox's and contacts' rows):
+ * refused, not cleaned, when it holds a line break, a NUL or invalid Unicode.
+ */
 export function headerText(max: number) {
-  return z
-    .string()
+  return storableString()
     .max(max)
     .refine((v) => !HEADER_BREAKING.test(v), "Line breaks are not allowed here.");
 }

@@ -18,6 +18,7 @@ import { emptyParsedMessage, parseMessage, type ParsedMessage } from "../mime/pa
 import {
   OverQuotaError,
   storeDelivery,
+  type HeldRecipients,
   type MessageBytes,
   type NewSource,
   type StoredCopy,
@@ -204,18 +205,19 @@ function uniqueLists(recipients: AcceptedRecipient[]): ListInfo[] {
   return [...byAddress.values()];
 }
 
+/** A header section to store instead of the first `replaces` bytes received. */
+type RewrittenHeader = { bytes: Buffer; replaces: number } | null;
+
 /**
  * Which bytes go to whom. Accounts named directly or through aliases share
  * one source; each list's copies get their own, with List-Id and List-Post
  * (RFC 2919, RFC 2369) added. An account reached several ways gets one copy,
- * preferring the direct one; an external address gets one queue row.
+ * preferring the direct one; an external address gets one queue row; a role
+ * address no admin can take yet keeps the direct source (held-messages.ts).
  */
-/** A header section to store instead of the first `replaces` bytes received. */
-type RewrittenHeader = { bytes: Buffer; replaces: number } | null;
-
-function planSources(
+export function planSources(
   envelope: InboundEnvelope,
-  message: SpooledMessage,
+  message: Pick<SpooledMessage, "memory" | "file" | "size">,
   trace: HeaderField[],
   header: RewrittenHeader,
   parsed: ParsedMessage,
@@ -232,13 +234,16 @@ function planSources(
     seenExternal.add(recipient);
     source.outbound.push({ recipient, mailFrom });
   };
+  const held: HeldRecipients = { recipients: [], mailFrom: envelope.mailFrom };
   const direct: NewSource = {
     bytes: bytesOf(message, formatHeaderLines(trace), header),
     parsed,
     accountIds: [],
     outbound: [],
+    held,
   };
   for (const r of envelope.recipients) {
+    if (r.held && !held.recipients.includes(r.address)) held.recipients.push(r.address);
     if (r.list) continue;
     for (const a of r.accounts) addAccount(direct, a.accountId);
     // A forward leaves with an SRS sender in the forwarding domain, so the
@@ -246,7 +251,8 @@ function planSources(
     for (const e of r.external)
       addExternal(direct, e, forwardingSender(envelope.mailFrom, r.address));
   }
-  const sources = direct.accountIds.length || direct.outbound.length ? [direct] : [];
+  const sources =
+    direct.accountIds.length || direct.outbound.length || held.recipients.length ? [direct] : [];
 
   for (const list of uniqueLists(envelope.recipients)) {
     const listFields: HeaderField[] = [
@@ -271,7 +277,11 @@ function planSources(
   return sources;
 }
 
-function bytesOf(message: SpooledMessage, trace: Buffer, header: RewrittenHeader): MessageBytes {
+function bytesOf(
+  message: Pick<SpooledMessage, "memory" | "file" | "size">,
+  trace: Buffer,
+  header: RewrittenHeader,
+): MessageBytes {
   const skip = header?.replaces ?? 0;
   const prefix = header ? Buffer.concat([trace, header.bytes]) : trace;
   if (message.memory) return { kind: "memory", prefix, body: message.memory.subarray(skip) };

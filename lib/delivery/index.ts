@@ -5,6 +5,7 @@
 // (mail-gateway/smtp/replies.ts) nor outbound sending (lib/queue, relay).
 export * from "./authenticate-message.ts";
 export * from "./deliver-inbound.ts";
+export * from "./held-messages.ts";
 export * from "./resolve-recipient.ts";
 export * from "./spool.ts";
 export * from "./trace-headers.ts";

@@ -1,9 +1,17 @@
 // Who an envelope recipient is: an account, an alias (local accounts and/or
-// external addresses), a mailing list, or someone we refuse, with a typed
-// reason. Rules only: no protocol here; mail-gateway/smtp/replies.ts turns
-// reasons into SMTP replies.
+// external addresses), a mailing list, a role address (postmaster@ and
+// abuse@ of every hosted domain: the admins), or someone we refuse, with a
+// typed reason. Rules only: no protocol here; mail-gateway/smtp/replies.ts
+// turns reasons into SMTP replies.
+import { loadConfig } from "../config/index.ts";
 import { MAX_ALIAS_DEPTH, MAX_ALIAS_EXPANSION } from "../config/limits.ts";
-import { isValidDomainName, splitAddress, stripSubaddress } from "../accounts/address.ts";
+import {
+  isValidDomainName,
+  roleOf,
+  splitAddress,
+  stripSubaddress,
+  type RoleLocalPart,
+} from "../accounts/address.ts";
 import { query, sql } from "../db/sql.ts";
 import { isSrsLocalPart, reverseSrsAddress } from "../relay/srs.ts";
 
@@ -37,15 +45,28 @@ export type ListInfo = { address: string; listId: string };
 
 export type AcceptedRecipient = {
   ok: true;
-  /** The address as given in RCPT TO, lower-cased. */
+  /** The address as given in RCPT TO, lower-cased (a bare "postmaster" gets MAIL_DOMAIN). */
   address: string;
-  kind: "account" | "alias" | "list";
+  /** "role": a role address no account or alias takes, delivered to the admins. */
+  kind: "account" | "alias" | "list" | "role";
   /** Accounts that get a copy (deduplicated). */
   accounts: LocalTarget[];
   /** Addresses outside our domains, for the outbound queue. */
   external: string[];
   /** Set for kind "list". */
   list: ListInfo | null;
+  /**
+   * postmaster or abuse, on any hosted domain, however it is routed. RFC
+   * 5321 §4.5.1 wants postmaster mail accepted from any system: a rule that
+   * refuses senders must let mail to these through.
+   */
+  role: RoleLocalPart | null;
+  /**
+   * A role address while no admin can receive (none yet, or all disabled):
+   * accepted all the same and kept (HeldMessage) until one can, so that
+   * postmaster mail is never lost (held-messages.ts delivers it).
+   */
+  held: boolean;
 };
 
 export type RejectedRecipient = { ok: false; address: string; reason: RecipientRejection };
@@ -73,6 +94,12 @@ type AliasRow = {
 };
 type Lookup = { catchAll: string | null; account: AccountRow | null; alias: AliasRow | null };
 
+/** An AccountRow's columns from "Account" a. */
+const ACCOUNT_COLUMNS = sql`a."id", a."address", a."disabled",
+  a."usedBytes" >= a."quotaBytes" AS "overQuota",
+  EXISTS (SELECT 1 FROM "VacationResponder" v
+    WHERE v."accountId" = a."id" AND v."enabled") AS "autoReply"`;
+
 /**
  * Looks up an address on a hosted domain: an account or alias with exactly
  * this address, else with the subaddress removed (RFC 5233: name+tag@domain
@@ -90,9 +117,7 @@ async function lookupAddress(localPart: string, domain: string): Promise<Lookup 
     sql`
       SELECT d."catchAllTarget" AS "catchAll",
         (SELECT row_to_json(x) FROM (
-          SELECT a."id", a."address", a."disabled", a."usedBytes" >= a."quotaBytes" AS "overQuota",
-            EXISTS (SELECT 1 FROM "VacationResponder" v
-              WHERE v."accountId" = a."id" AND v."enabled") AS "autoReply"
+          SELECT ${ACCOUNT_COLUMNS}
           FROM "Account" a WHERE a."address" = ANY(${candidates}::text[])
           ORDER BY a."address" = ${exact} DESC LIMIT 1) x) AS "account",
         (SELECT row_to_json(x) FROM (
@@ -134,7 +159,10 @@ export async function resolveRecipient(
   rawAddress: string,
   context: ResolveContext,
 ): Promise<RecipientResolution> {
-  const address = rawAddress.trim().toLowerCase();
+  const given = rawAddress.trim().toLowerCase();
+  // RFC 5321 §4.1.1.3 and §4.5.1: "postmaster" without a domain is this
+  // server's postmaster, and must be accepted.
+  const address = given === "postmaster" ? `postmaster@${loadConfig().mailDomain}` : given;
   const parts = splitAddress(address);
   if (!parts) {
     // Unusable local part (over RFC 5321 §4.5.3.1.1's 64 octets) on a domain
@@ -144,7 +172,31 @@ export async function resolveRecipient(
       isValidDomainName(domain) && (await lookupAddress("postmaster", domain)) !== null;
     return { ok: false, address, reason: hosted ? "invalid_address" : "relay_denied" };
   }
+  const role = roleOf(parts.localPart);
+  const resolution = await resolveHostedAddress(address, parts, context, role !== null);
+  if (!role) return resolution;
+  if (resolution.ok) return { ...resolution, role };
+  // postmaster@ and abuse@ exist on every hosted domain. An account or alias
+  // there that would refuse this mail (disabled, its targets gone, a list
+  // for members only, a bounce to a list) hands it to the admins instead;
+  // a full mailbox is only a delay (452: the sender keeps the message).
+  if (resolution.reason === "relay_denied" || resolution.reason === "over_quota") return resolution;
+  return routeToAdmins(address, role);
+}
 
+function accepted(
+  fields: Pick<AcceptedRecipient, "address" | "kind" | "accounts" | "external"> &
+    Partial<AcceptedRecipient>,
+): AcceptedRecipient {
+  return { ok: true, list: null, role: null, held: false, ...fields };
+}
+
+async function resolveHostedAddress(
+  address: string,
+  parts: { localPart: string; domain: string },
+  context: ResolveContext,
+  isRole: boolean,
+): Promise<RecipientResolution> {
   let found = await lookupAddress(parts.localPart, parts.domain);
   if (!found) return { ok: false, address, reason: "relay_denied" };
   if (!found.account && !found.alias && isSrsLocalPart(parts.localPart)) {
@@ -154,9 +206,11 @@ export async function resolveRecipient(
     if (!original) return { ok: false, address, reason: "unknown_user" };
     const back = await resolveRecipient(original, context);
     if (back.ok || back.reason !== "relay_denied") return { ...back, address };
-    return { ok: true, address, kind: "alias", accounts: [], external: [original], list: null };
+    return accepted({ address, kind: "alias", accounts: [], external: [original] });
   }
-  if (!found.account && !found.alias && found.catchAll) {
+  // A role address goes to the admins, not to the catch-all: postmaster
+  // mail must reach someone who runs the service.
+  if (!found.account && !found.alias && found.catchAll && !isRole) {
     // Domain catch-all: an account or alias on the same domain takes unknown
     // local parts. It is looked up like any address, but never recursively.
     const target = await lookupAddress(found.catchAll.toLowerCase(), parts.domain);
@@ -167,14 +221,7 @@ export async function resolveRecipient(
     const account = found.account;
     if (account.disabled) return { ok: false, address, reason: "account_disabled" };
     if (account.overQuota) return { ok: false, address, reason: "over_quota" };
-    return {
-      ok: true,
-      address,
-      kind: "account",
-      accounts: [localTarget(account)],
-      external: [],
-      list: null,
-    };
+    return accepted({ address, kind: "account", accounts: [localTarget(account)], external: [] });
   }
   if (!found.alias) return { ok: false, address, reason: "unknown_user" };
 
@@ -208,14 +255,36 @@ export async function resolveRecipient(
         : "unknown_user";
     return { ok: false, address, reason };
   }
-  return {
-    ok: true,
+  return accepted({
     address,
     kind: isList ? "list" : "alias",
     accounts: [...expansion.accounts.values()],
     external: [...expansion.external],
     list: isList ? { address: alias.address, listId: listIdFor(alias.address) } : null,
-  };
+  });
+}
+
+/**
+ * A role address nothing else takes: a copy for every enabled admin with
+ * room. All of them full: 452 (the sender retries). No enabled admin at
+ * all: accepted and held for the first one.
+ */
+async function routeToAdmins(address: string, role: RoleLocalPart): Promise<RecipientResolution> {
+  const admins = await query<AccountRow>(
+    sql`SELECT ${ACCOUNT_COLUMNS} FROM "Account" a
+      WHERE a."role" = 'ADMIN' AND NOT a."disabled" ORDER BY a."address"`,
+    "delivery-role-admins",
+  );
+  const room = admins.filter((a) => !a.overQuota);
+  if (admins.length > 0 && room.length === 0) return { ok: false, address, reason: "over_quota" };
+  return accepted({
+    address,
+    kind: "role",
+    accounts: room.map(localTarget),
+    external: [],
+    role,
+    held: room.length === 0,
+  });
 }
 
 /**

@@ -2,7 +2,9 @@
 // first use; the public half is published as a TXT record at
 // <selector>._domainkey.<domain>, which the admin dashboard shows.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { findHostedDomain } from "../accounts/domains.ts";
 import { db } from "../db.ts";
+import { UserError } from "../errors.ts";
 
 export type DkimKey = { domain: string; selector: string; privateKey: string; publicKey: string };
 
@@ -52,13 +54,12 @@ export async function ensureDkimKey(domainName: string): Promise<DkimKey | null>
   };
 }
 
-/** Replaces the domain's key with a new one under a new selector. */
+/** Replaces the domain's key with a new one under a new selector; UserError for a domain not hosted. */
 export async function rotateDkimKey(domainName: string): Promise<DkimKey> {
   const key = generateKey();
   let selector = newSelector();
-  const current = await db.domain.findFirstOrThrow({
-    where: { name: domainName.toLowerCase(), hosted: true },
-  });
+  const current = await findHostedDomain(domainName);
+  if (!current) throw new UserError("not_found", `${domainName} is not hosted here.`, "domain");
   // A second rotation on the same day must not reuse a published selector.
   if (current.dkimSelector?.startsWith(selector)) {
     selector = `${selector}${randomBytes(3).toString("hex")}`;

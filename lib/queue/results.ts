@@ -5,6 +5,7 @@
 import { query, sql, withTransaction } from "../db/sql.ts";
 import { enhancedStatusOf, type DsnRecipient } from "../mime/compose-dsn.ts";
 import { newUuidV7 } from "../store/ids.ts";
+import { toStorableText } from "../validation/storable-text.ts";
 import { retryDelaySeconds, type RetryPolicy } from "./backoff.ts";
 import type { ClaimedRecipient } from "./claim.ts";
 
@@ -129,7 +130,10 @@ function planOutcome(
   policy: QueuePolicy,
   now: Date,
 ): PlannedOutcome {
-  const reply = outcome.reply.replace(/[\r\n]+/g, " ").slice(0, 1000);
+  // The remote server's words: it may send a NUL, which lastReply (text) cannot hold.
+  const reply = toStorableText(outcome.reply)
+    .replace(/[\r\n]+/g, " ")
+    .slice(0, 1000);
   if (outcome.kind === "delivered")
     return { row, status: "DELIVERED", reply, nextAttemptAt: null, dsn: null };
   const bounce = (status: string, diagnostic: string): PlannedOutcome => ({

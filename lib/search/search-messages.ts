@@ -14,6 +14,7 @@ import {
 import { listMailboxes, type MailboxSummary } from "../store/read-mailboxes.ts";
 import { buildSearchWhere, usesSearchVector, type SearchScope } from "./build-search-sql.ts";
 import { parseQuery, type ParsedQuery } from "./parse-query.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
 
 export type SearchPage = MessagePage & {
   /** The in: folder when it named none of the account's folders. */
@@ -95,6 +96,7 @@ export async function searchMessages(
   queryText: string,
   options: { cursor?: string | null; limit?: number; mailboxes?: MailboxSummary[] } = {},
 ): Promise<SearchPage> {
+  assertStorableText(queryText, "q");
   const query = parseQuery(queryText);
   const mailboxes = options.mailboxes ?? (await listMailboxes(accountId));
   const scope = resolveScope(query, mailboxes);

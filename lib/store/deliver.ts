@@ -34,6 +34,7 @@ import { MAIL_CHANGES_CHANNEL } from "./changes.ts";
 import { countMailVolumeStatement } from "./mail-volume.ts";
 import { newUuidV7 } from "./ids.ts";
 import { wakeSearchIndexers } from "./search-indexer.ts";
+import { toStorableText } from "../validation/storable-text.ts";
 
 /**
  * A message's bytes as they will be stored: `prefix` (trace headers the
@@ -66,7 +67,11 @@ export type NewSource = {
    * address, kept on each copy (Message.claimedLocalSender) for the reader.
    */
   claimedLocalSender?: string | null;
+  /** Role addresses no admin can take yet: the source is kept for them (one HeldMessage). */
+  held?: HeldRecipients | null;
 };
+
+export type HeldRecipients = { recipients: string[]; mailFrom: string };
 
 export type FiledFolder = "SENT" | "DRAFTS";
 
@@ -90,6 +95,12 @@ export type Delivery = {
   outboundAccountId?: string | null;
   /** Queued recipients wait until then (undo send, scheduled send). */
   outboundNotBefore?: Date;
+  /**
+   * The HeldMessage this delivery delivers at last: deleted in the same
+   * transaction, and the delivery fails with HeldMessageGoneError when
+   * another one did so first (so a held message is delivered once).
+   */
+  releasesHeld?: string;
 };
 
 export type StoredCopy = {
@@ -100,6 +111,14 @@ export type StoredCopy = {
   /** Null for a folderCopies copy. */
   folder: "INBOX" | FiledFolder | null;
 };
+
+/** The HeldMessage a delivery was to release is gone: someone else delivered it. */
+export class HeldMessageGoneError extends Error {
+  constructor(id: string) {
+    super(`held message ${id} was already delivered`);
+    this.name = "HeldMessageGoneError";
+  }
+}
 
 export class OverQuotaError extends UserError {
   readonly accountId: string;
@@ -275,6 +294,25 @@ async function writeDeliveries(
         }).toQuery(),
       );
     }
+  }
+  // Rare (postmaster mail before there is an admin): a statement per held source.
+  for (const [j, { delivery, prepared }] of jobs.entries()) {
+    for (const [i, p] of prepared.entries()) {
+      const held = p.source.held;
+      if (!held || held.recipients.length === 0) continue;
+      await tx.query(
+        sql`INSERT INTO "HeldMessage" ("id", "recipients", "mailFrom", "sourceSha256", "receivedAt")
+          VALUES (${newUuidV7()}::uuid, ${held.recipients}::text[], ${held.mailFrom},
+            ${sha256s[j]![i]!}, ${delivery.receivedAt}::timestamptz)`.toQuery(),
+      );
+    }
+  }
+  for (const { delivery } of jobs) {
+    if (!delivery.releasesHeld) continue;
+    const released = await tx.query(
+      sql`DELETE FROM "HeldMessage" WHERE "id" = ${delivery.releasesHeld}::uuid`.toQuery(),
+    );
+    if (released.rowCount !== 1) throw new HeldMessageGoneError(delivery.releasesHeld);
   }
   // The admin overview's hourly counts (lib/store/mail-volume.ts), last.
   const volume = countMailVolumeStatement(
@@ -696,7 +734,5 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
   return stored;
 }
 
-/** Postgres text and jsonb cannot hold NUL characters; mail sometimes does. */
-function clean(value: string): string {
-  return value.includes("\u0000") ? value.replaceAll("\u0000", "") : value;
-}
+/** Postgres text and jsonb cannot hold NUL characters or lone surrogates; decoded mail sometimes does. */
+const clean = toStorableText;

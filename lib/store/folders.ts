@@ -4,6 +4,7 @@
 // show them (RFC 3501 §5.1.1); renaming a parent renames its children.
 import { db, type Tx } from "../db.ts";
 import { UserError } from "../errors.ts";
+import { assertStorableText } from "../validation/storable-text.ts";
 import type { LockedMessage } from "./lock-messages.ts";
 import { isUuid } from "./list-messages.ts";
 import { newUidValidity } from "./mailboxes.ts";
@@ -25,6 +26,7 @@ const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f%*]/;
  * UserError "invalid_input" with a sentence for the user.
  */
 export function normalizeFolderName(input: string): string {
+  assertStorableText(input, "name");
   const levels = input
     .normalize("NFC")
     .split("/")

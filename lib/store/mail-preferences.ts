@@ -3,6 +3,7 @@
 // here; account-level settings belong to lib/accounts.
 import { z } from "zod";
 import { db } from "../db.ts";
+import { isStorableText } from "../validation/storable-text.ts";
 
 /** Senders whose remote images are always shown: more is not a preference, it is a policy. */
 export const MAX_TRUSTED_IMAGE_SENDERS = 1000;
@@ -30,7 +31,8 @@ export async function getMailPreferences(accountId: string): Promise<MailPrefere
 /** "Always show images from this sender". */
 export async function trustImagesFrom(accountId: string, senderAddress: string): Promise<void> {
   const address = senderAddress.trim().toLowerCase();
-  if (!address.includes("@") || address.length > 320) return;
+  // Not an address (Account.settings is jsonb, which refuses NUL and lone surrogates).
+  if (!address.includes("@") || address.length > 320 || !isStorableText(address)) return;
   await db.$transaction(async (tx) => {
     const [row] = await tx.$queryRaw<{ settings: unknown }[]>`
       SELECT "settings" FROM "Account" WHERE "id" = ${accountId}::uuid FOR UPDATE`;

@@ -175,6 +175,8 @@ export async function submitMessage(submission: Submission): Promise<SubmissionR
         accountIds: localAccounts,
         filedCopies: [{ accountId: account.id, folder: "SENT" }],
         outbound: queued.map((recipient) => ({ recipient, mailFrom })),
+        // postmaster@ while no admin can take it: kept for the first (resolve-recipient.ts).
+        held: { recipients: local.filter((r) => r.held).map((r) => r.address), mailFrom },
       },
     ],
   });

@@ -10,6 +10,12 @@ import { ParseError } from "./parse-error.ts";
 
 export { ParseError };
 
+// RFC 3501 §9 / RFC 9051 §9: quoted strings are CHARs (%x01-7F) and literals
+// CHAR8s (%x01-FF): NUL appears nowhere in a command but inside the message
+// of an APPEND, which is stored as bytes (RFC 3516's literal8 allows it too).
+// Anything else with a NUL is BAD here, before it could reach the store.
+const NUL_IN_COMMAND = "NUL is not allowed in a command";
+
 /** "*" in a sequence set: the largest number in use, resolved by the session. */
 export const STAR = Number.POSITIVE_INFINITY;
 
@@ -117,7 +123,11 @@ export class Tokens {
 
   expect(text: string, what = `"${text}"`): void {
     for (let i = 0; i < text.length; i++) {
-      if (this.buf[this.pos + i] !== text.charCodeAt(i)) throw new ParseError(`Expected ${what}`);
+      if (this.buf[this.pos + i] !== text.charCodeAt(i)) {
+        // Where it went wrong, so parseCommand can name a NUL found there.
+        this.pos += i;
+        throw new ParseError(`Expected ${what}`);
+      }
     }
     this.pos += text.length;
   }
@@ -208,6 +218,7 @@ export class Tokens {
       const c = this.buf[this.pos++]!;
       if (c === 0x22) break;
       if (c === 0x0d || c === 0x0a) throw new ParseError("Line break in a quoted string");
+      if (c === 0x00) throw new ParseError(NUL_IN_COMMAND);
       if (c === 0x5c) {
         const next = this.buf[this.pos++];
         if (next !== 0x22 && next !== 0x5c)
@@ -220,8 +231,11 @@ export class Tokens {
     return Buffer.from(bytes);
   }
 
-  /** {n}CRLF or {n+}CRLF followed by n octets (reader.ts has already collected them). */
-  literal(): Buffer {
+  /**
+   * {n}CRLF or {n+}CRLF followed by n octets (reader.ts has already collected
+   * them). `message`: the octets are an APPEND's message, which may hold NUL.
+   */
+  literal(message = false): Buffer {
     this.expect("{");
     const size = this.number("a literal size");
     this.maybe("+");
@@ -229,6 +243,7 @@ export class Tokens {
     if (this.pos + size > this.buf.length)
       throw new ParseError("Literal is shorter than announced");
     const data = this.buf.subarray(this.pos, this.pos + size);
+    if (!message && data.includes(0x00)) throw new ParseError(NUL_IN_COMMAND);
     this.pos += size;
     return data;
   }
@@ -343,6 +358,17 @@ export function readTag(buf: Buffer): string | null {
 /** Parses one complete command; throws ParseError (BAD) with a reason. */
 export function parseCommand(buf: Buffer): Command {
   const t = new Tokens(buf);
+  try {
+    return parseTokens(t);
+  } catch (error) {
+    // A token that stopped at a NUL (an atom, a space expected) fails for
+    // that reason, whatever it expected instead.
+    if (error instanceof ParseError && t.peek() === 0x00) throw new ParseError(NUL_IN_COMMAND);
+    throw error;
+  }
+}
+
+function parseTokens(t: Tokens): Command {
   const tag = t.atom("", "a tag");
   if (tag.includes("+")) throw new ParseError("A tag cannot contain +");
   t.sp();
@@ -568,7 +594,7 @@ function parseAppend(t: Tokens, tag: string): Command {
     t.sp();
   }
   if (t.peek() !== 0x7b) throw new ParseError("APPEND needs the message as a literal");
-  return { tag, name: "APPEND", mailbox, flags, date, message: t.literal() };
+  return { tag, name: "APPEND", mailbox, flags, date, message: t.literal(true) };
 }
 
 function parseStore(t: Tokens, tag: string, uid: boolean): Command {

@@ -14,6 +14,7 @@ export const REPLIES = {
   alreadyDeleted: "-ERR Message already deleted",
   messageGone: "-ERR Message was removed by another session",
   lineTooLong: "-ERR Line too long",
+  nulInCommand: "-ERR NUL is not allowed in a command",
   tooManyBadCommands: "-ERR Too many bad commands, closing connection",
   tooManyLoginFailures: "-ERR [AUTH] Too many failed logins, closing connection",
   shuttingDown: "-ERR [SYS/TEMP] Server shutting down, try again later",

@@ -232,6 +232,12 @@ export class Pop3Session {
       this.saslPending = false;
       return this.badCommand(REPLIES.lineTooLong);
     }
+    // RFC 1939 §3: keywords and arguments are printable ASCII. A NUL is
+    // refused before it could reach a login lookup (Postgres text cannot hold it).
+    if (line.includes("\u0000")) {
+      this.saslPending = false;
+      return this.badCommand(REPLIES.nulInCommand);
+    }
     if (this.saslPending) {
       this.saslPending = false;
       return finishSaslPlain(this, line);

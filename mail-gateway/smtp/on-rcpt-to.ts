@@ -16,7 +16,7 @@ export function createOnRcptTo(state: TransactionState, log: (line: string) => v
     resolveRecipient(address.address, { mailFrom }).then(
       (resolution) => {
         if (!resolution.ok) return callback(replyError(recipientReply(resolution.reason)));
-        state.addRecipient(session.envelope, resolution);
+        state.addRecipient(session.envelope, address.address, resolution);
         callback();
       },
       (error: unknown) => {

@@ -6,7 +6,11 @@
 import type { SMTPServerEnvelope } from "smtp-server";
 import type { AcceptedRecipient } from "../../lib/delivery/index.ts";
 
-export class TransactionState<T extends { address: string } = AcceptedRecipient> {
+// The key of a recipient: its RCPT TO address as given, in one case. Not
+// the resolved address, which may differ (a bare "postmaster" is qualified).
+const keyOf = (rcptTo: string) => rcptTo.trim().toLowerCase();
+
+export class TransactionState<T = AcceptedRecipient> {
   private readonly recipients = new WeakMap<SMTPServerEnvelope, Map<string, T>>();
 
   /** Starts a transaction's state (MAIL FROM). */
@@ -14,14 +18,17 @@ export class TransactionState<T extends { address: string } = AcceptedRecipient>
     this.recipients.set(envelope, new Map());
   }
 
-  /** Records an accepted recipient; a repeated RCPT TO replaces the earlier one, as smtp-server does. */
-  addRecipient(envelope: SMTPServerEnvelope, recipient: T): void {
+  /**
+   * Records what the RCPT TO of `rcptTo` was accepted as; a repeated RCPT TO
+   * replaces the earlier one, as smtp-server does.
+   */
+  addRecipient(envelope: SMTPServerEnvelope, rcptTo: string, recipient: T): void {
     let map = this.recipients.get(envelope);
     if (!map) {
       map = new Map();
       this.recipients.set(envelope, map);
     }
-    map.set(recipient.address, recipient);
+    map.set(keyOf(rcptTo), recipient);
   }
 
   /** The accepted recipients, in the order of the envelope (only those smtp-server kept). */
@@ -29,7 +36,7 @@ export class TransactionState<T extends { address: string } = AcceptedRecipient>
     const map = this.recipients.get(envelope);
     if (!map) return [];
     return envelope.rcptTo
-      .map((r) => map.get(r.address.trim().toLowerCase()))
+      .map((r) => map.get(keyOf(r.address)))
       .filter((r): r is T => r !== undefined);
   }
 }

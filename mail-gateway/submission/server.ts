@@ -89,7 +89,7 @@ export function createSubmissionServer(options: SubmissionServerOptions): SMTPSe
         session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
       ).then(
         (route) => {
-          state.addRecipient(session.envelope, route);
+          state.addRecipient(session.envelope, address.address, route);
           callback();
         },
         (error: unknown) => callback(replyError(submissionReplyForError(error))),

@@ -269,3 +269,32 @@ test("send limits and the default quota apply to users", async () => {
   });
   assert.ok(audit >= 5, String(audit));
 });
+
+test("each domain says where its postmaster@ and abuse@ go: the admins, or the alias set there", async () => {
+  const { createAlias } = await import("../../lib/admin/aliases.ts");
+  const { addHostedDomain } = await import("../../lib/accounts/manage-domains.ts");
+  await addHostedDomain("roles.test");
+  const carol = await makeAccount("carol");
+  const routes = async () => {
+    await page.goto("/admin/domains");
+    const list = domainSection("roles.test").getByRole("list", {
+      name: "Role addresses of roles.test",
+    });
+    return (await list.getByRole("listitem").allTextContents()).map((t) => t.trim());
+  };
+  assert.deepEqual(await routes(), [
+    "postmaster@roles.test: to the admins (chief@mail.test).",
+    "abuse@roles.test: to the admins (chief@mail.test).",
+  ]);
+  await createAlias({
+    address: "abuse@roles.test",
+    kind: "alias",
+    owner: "",
+    membersOnly: false,
+    targets: [carol.address],
+  });
+  assert.deepEqual(await routes(), [
+    "postmaster@roles.test: to the admins (chief@mail.test).",
+    "abuse@roles.test: alias to carol@mail.test.",
+  ]);
+});

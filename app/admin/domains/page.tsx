@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { domainDnsRecords, listHostedDomains } from "@/lib/accounts/manage-domains";
+import { describeRoleRoutes, type RoleRoute } from "@/lib/delivery/role-routes";
 import { requireAdmin } from "@/app/_server/admin";
 import { ActionForm } from "../_components/action-form";
 import { CopyButton } from "../_components/copy-button";
@@ -14,9 +15,21 @@ import "../_components/sections.css";
 
 export const metadata: Metadata = { title: "Domains" };
 
+/** Where mail to a role address goes, in a phrase. */
+function routeText(route: RoleRoute): string {
+  if (route.full) return "to the admins, whose mailboxes are all full (senders retry later)";
+  if (route.held !== null) return `kept for the first admin (${route.held} waiting)`;
+  const to = route.recipients.join(", ");
+  if (route.kind === "role") return `to the admins (${to})`;
+  if (route.kind === "list") return `to the list's ${route.recipients.length} member(s)`;
+  if (route.kind === "alias") return `alias to ${to}`;
+  return "to the account of that name";
+}
+
 export default async function DomainsPage() {
   await requireAdmin();
   const domains = await listHostedDomains();
+  const roleRoutes = await Promise.all(domains.map((d) => describeRoleRoutes(d.name)));
   return (
     <>
       <h1>Domains</h1>
@@ -35,7 +48,7 @@ export default async function DomainsPage() {
         </button>
       </ActionForm>
 
-      {domains.map((d) => {
+      {domains.map((d, i) => {
         const hidden = <input type="hidden" name="domain" value={d.name} />;
         return (
           <section key={d.id} className="admin-domain" aria-labelledby={`domain-${d.id}`}>
@@ -45,6 +58,14 @@ export default async function DomainsPage() {
               {d.signupEnabled ? "on" : "off"}. Catch-all:{" "}
               {d.catchAllTarget ? `${d.catchAllTarget}@${d.name}` : "none"}.
             </p>
+            {/* RFC 5321 §4.5.1, RFC 2142: these exist on every domain; an alias overrides. */}
+            <ul className="role-routes" aria-label={`Role addresses of ${d.name}`}>
+              {roleRoutes[i]!.map((r) => (
+                <li key={r.address}>
+                  <code>{r.address}</code>: {routeText(r)}.
+                </li>
+              ))}
+            </ul>
             <div className="admin-row">
               <ActionForm action={setDomainSignupAction} aria-label={`Signup for ${d.name}`}>
                 {hidden}

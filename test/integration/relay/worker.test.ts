@@ -3,6 +3,7 @@
 // hosts, connection reuse, MX routing, two workers on one queue, and reports
 // owed by a worker that died before sending them.
 import assert from "node:assert/strict";
+import net from "node:net";
 import { test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
 import { startSmtpPeer } from "../../helpers/smtp-peer.ts";
@@ -139,6 +140,45 @@ test("a 5xx bounces at once and the sender is owed a report", async () => {
     );
   } finally {
     await worker.stop();
+  }
+});
+
+test("a remote reply holding a NUL is recorded (without it) and the bounce reported", async () => {
+  // A hostile or broken server's words end up in lastReply (text) and the
+  // report: a NUL there must not make recording the outcome fail. smtp-server
+  // scrubs its replies, so this peer is a bare socket.
+  const server = net.createServer((socket) => {
+    socket.write("220 nul.test ESMTP\r\n");
+    let buffer = "";
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("latin1");
+      for (let lf = buffer.indexOf("\n"); lf !== -1; lf = buffer.indexOf("\n")) {
+        const verb = buffer.slice(0, 4).toUpperCase();
+        buffer = buffer.slice(lf + 1);
+        if (verb === "EHLO" || verb === "HELO") socket.write("250 nul.test\r\n");
+        else if (verb === "MAIL") socket.write("250 2.1.0 Ok\r\n");
+        else if (verb === "RCPT") socket.write("550 5.1.1 No\0such user\r\n");
+        else if (verb === "QUIT") socket.end("221 Bye\r\n");
+        else socket.write("250 Ok\r\n");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const { worker, reports } = startWorker({
+    extra: { RELAY_ROUTES: `nul.test=127.0.0.1:${port}` },
+  });
+  try {
+    const id = await queueMessage(["someone@nul.test"]);
+    const [row] = await settled(id, 1);
+    assert.equal(row!.status, "BOUNCED");
+    assert.match(row!.lastReply ?? "", /^550 5\.1\.1 Nosuch user/);
+    await waitFor("the report", async () => reports.length > 0);
+    assert.match(JSON.stringify(reports), /Nosuch user/);
+  } finally {
+    await worker.stop();
+    server.close();
   }
 });
 
