@@ -1,7 +1,8 @@
 // Account changes made by admins (dashboard and CLI). Each change that must
-// end existing sessions bumps sessionVersion in the same statement, which
-// getSessionAccount checks on every request; SMTP, IMAP and POP3 logins go
-// through authenticate(), which refuses disabled accounts.
+// end existing sessions goes through updateAccountEndingSessions (bumps
+// sessionVersion and deletes the web sessions, which getSessionAccount checks
+// on every request); SMTP, IMAP and POP3 logins go through authenticate(),
+// which refuses disabled accounts.
 //
 // `actor` is the admin making the change (null from the command line): an
 // admin may not disable, demote or delete their own account, so a slip of
@@ -13,6 +14,7 @@ import { passwordProblem } from "../auth/password-policy.ts";
 import { MAX_SETTABLE_QUOTA_BYTES, MIN_SETTABLE_QUOTA_BYTES } from "../config/limits.ts";
 import { Role } from "../generated/prisma/enums.ts";
 import { normalizeAddress } from "./address.ts";
+import { updateAccountEndingSessions } from "./web-sessions.ts";
 
 export type Actor = { id: string } | null;
 
@@ -36,7 +38,7 @@ export async function setAccountDisabled(
 ): Promise<void> {
   const id = await accountIdByAddress(address);
   if (disabled) refuseSelf(actor, id, "You cannot disable your own account.");
-  await db.account.update({ where: { id }, data: { disabled, sessionVersion: { increment: 1 } } });
+  await updateAccountEndingSessions(id, { disabled });
 }
 
 export async function setAccountRole(
@@ -46,7 +48,7 @@ export async function setAccountRole(
 ): Promise<void> {
   const id = await accountIdByAddress(address);
   if (role !== Role.ADMIN) refuseSelf(actor, id, "You cannot remove your own admin role.");
-  await db.account.update({ where: { id }, data: { role, sessionVersion: { increment: 1 } } });
+  await updateAccountEndingSessions(id, { role });
 }
 
 /** Sets a new password under the password policy; the account's sessions end. */
@@ -55,10 +57,7 @@ export async function setAccountPassword(address: string, password: string): Pro
   const problem = passwordProblem(password, { address: normalizeAddress(address) });
   if (problem) throw new UserError("weak_password", problem, "password");
   const passwordHash = await hashPassword(password);
-  await db.account.update({
-    where: { id },
-    data: { passwordHash, sessionVersion: { increment: 1 } },
-  });
+  await updateAccountEndingSessions(id, { passwordHash });
 }
 
 /** Sets the mailbox quota; mail already stored stays even when it is over. */

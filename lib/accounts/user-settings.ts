@@ -19,6 +19,7 @@ import { UserError, isUserError } from "../errors.ts";
 import { hashPassword } from "../auth/password.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
 import { authenticate, type LoginContext } from "./authenticate.ts";
+import { updateAccountEndingSessions } from "./web-sessions.ts";
 
 export type UserSettings = {
   address: string;
@@ -193,8 +194,8 @@ export async function updateVacation(accountId: string, input: VacationInput): P
 /**
  * Changes the password after checking the current one through the login
  * rules (same throttling, so a left-open session cannot be used to guess
- * it). Bumps sessionVersion in the same statement, which ends every session
- * of the account, this one included: the caller signs in again with the new
+ * it). Ends every session of the account in the same transaction
+ * (updateAccountEndingSessions), this one included: the caller signs in again with the new
  * password. Throws UserError for currentPassword or newPassword.
  */
 export async function changePassword(
@@ -231,8 +232,5 @@ export async function changePassword(
     );
   }
   const passwordHash = await hashPassword(input.newPassword);
-  await db.account.update({
-    where: { id: accountId },
-    data: { passwordHash, sessionVersion: { increment: 1 } },
-  });
+  await updateAccountEndingSessions(accountId, { passwordHash });
 }
