@@ -1,6 +1,7 @@
 // Rate limits in Postgres, so every web and gateway instance sees the same
-// counts. Keys name what is counted: "login-fail:acct:<address>",
-// "login-fail:ip:<ip>", "signup:ip:<ip>", "send:msgs:<accountId>".
+// counts. Keys name what is counted: "signup:ip:<network>",
+// "send:msgs:<accountId>", "send:rcpts:<accountId>". Sign-in failures have
+// their own throttle (lib/auth/login-throttle.ts).
 //
 // Counters are kept per fixed window, but a limit is checked against a
 // sliding-window estimate: this window's count plus the previous window's,

@@ -17,6 +17,7 @@ const USAGE = `usage: npm run admin -- <command>
   set-password <address>                           set a new password
   disable <address> | enable <address>             stop or allow all logins and sessions
   promote <address> | demote <address>             grant or revoke the admin role
+  unlock <address> | unlock <ip>                   lift sign-in throttling of an address or a network
   add-domain <domain>                              host another domain
   create-invite [--domain d] [--uses n] [--days n] make a signup invite; prints its code and link
 
@@ -64,7 +65,8 @@ let exitCode = 0;
 try {
   await migrate(database.url);
   const { UserError } = await import("../lib/errors.ts");
-  const { splitAddress, localPartProblem } = await import("../lib/accounts/address.ts");
+  const { splitAddress, localPartProblem, normalizeAddress } =
+    await import("../lib/accounts/address.ts");
   const { passwordProblem } = await import("../lib/auth/password-policy.ts");
   const { createAccount } = await import("../lib/accounts/create-account.ts");
   const { ensureHostedDomain } = await import("../lib/accounts/domains.ts");
@@ -137,6 +139,18 @@ try {
         await audit(`account.${command}`, target);
         console.log(`${target} ${command}d`);
         break;
+      case "unlock": {
+        const { liftLoginThrottle } = await import("../lib/auth/login-throttle.ts");
+        const address = target.includes("@") ? normalizeAddress(target) : "";
+        const cleared = await liftLoginThrottle(address ? { address } : { network: target });
+        await audit(address ? "account.unlock" : "network.unlock", address || target);
+        console.log(
+          cleared
+            ? `sign-in throttling of ${address || target} lifted`
+            : `${address || target} was not throttled`,
+        );
+        break;
+      }
       case "add-domain": {
         const { name } = await ensureHostedDomain(target);
         await audit("domain.create", name);

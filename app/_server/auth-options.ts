@@ -2,17 +2,21 @@ import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { authenticate } from "@/lib/accounts/authenticate";
+import { createWebSession, endWebSession } from "@/lib/accounts/web-sessions";
 import { isUserError } from "@/lib/errors";
 import { isStorableText } from "@/lib/validation/storable-text";
 import { CLIENT_IP_HEADER } from "./client-ip";
+import { checkSession } from "./session-check";
 
 declare module "next-auth" {
   interface User {
     sessionVersion: number;
+    sessionId: string;
   }
   interface Session {
     accountId: string;
     sessionVersion: number;
+    sessionId: string;
   }
 }
 
@@ -20,6 +24,16 @@ declare module "next-auth/jwt" {
   interface JWT {
     accountId?: string;
     sessionVersion?: number;
+    /** The WebSession row that makes this token valid (lib/accounts/web-sessions.ts). */
+    sessionId?: string;
+  }
+}
+
+/** Thrown by the jwt callback for a token whose session has ended: next-auth then clears the cookie. */
+class SessionEndedError extends Error {
+  constructor() {
+    super("The session has ended.");
+    this.name = "SessionEndedError";
   }
 }
 
@@ -49,13 +63,21 @@ export const authOptions: NextAuthOptions = {
         // No account's address holds a NUL, and the lookup would be a database error.
         if (!isStorableText(address)) throw new Error("Wrong address or password.");
         const ip = headerValue(req?.headers, CLIENT_IP_HEADER) ?? "unknown";
+        const userAgent = headerValue(req?.headers, "user-agent") ?? "";
         try {
-          const account = await authenticate(address, password, { ip, protocol: "web" });
+          const account = await authenticate(address, password, {
+            ip,
+            protocol: "web",
+            userAgent,
+          });
+          // The server-side session the JWT will name; sign-out deletes it.
+          const sessionId = await createWebSession(account.id, { ip, userAgent });
           return {
             id: account.id,
             email: account.address,
             name: account.displayName,
             sessionVersion: account.sessionVersion,
+            sessionId,
           };
         } catch (error) {
           // next-auth passes the message to the sign-in form as `error`.
@@ -70,13 +92,39 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.accountId = user.id;
         token.sessionVersion = user.sessionVersion;
+        token.sessionId = user.sessionId;
+        return token;
       }
+      // Every other use of the token (getServerSession, /api/auth/session)
+      // checks its session row: a token from before sign-out is refused.
+      const live =
+        token.accountId && token.sessionId
+          ? await checkSession(token.accountId, token.sessionId, token.sessionVersion ?? -1)
+          : null;
+      if (!live) throw new SessionEndedError();
       return token;
     },
     async session({ session, token }) {
       session.accountId = token.accountId ?? "";
       session.sessionVersion = token.sessionVersion ?? -1;
+      session.sessionId = token.sessionId ?? "";
       return session;
+    },
+  },
+  events: {
+    // POST /api/auth/signout (the Sign out button): the session ends on the
+    // server, not only in this browser's cookie jar.
+    async signOut({ token }) {
+      if (token?.accountId && token.sessionId) {
+        await endWebSession(token.accountId, token.sessionId);
+      }
+    },
+  },
+  logger: {
+    error(code, metadata) {
+      // An ended session is an expected answer, not a server fault.
+      if (metadata instanceof SessionEndedError) return;
+      console.error(`[next-auth][error][${code}]`, metadata);
     },
   },
 };

@@ -1,16 +1,21 @@
 // Password login for every protocol (web, SMTP AUTH, IMAP, POP3): one set of
-// throttling and disabled-account rules.
+// throttling (lib/auth/login-throttle.ts), disabled-account and sign-in
+// history rules. Web sessions are lib/accounts/web-sessions.ts.
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
-import {
-  LOGIN_FAILURES_PER_ACCOUNT,
-  LOGIN_FAILURES_PER_IP,
-  LOGIN_WINDOW_SECONDS,
-  MAX_PASSWORD_LENGTH,
-} from "../config/limits.ts";
-import { clearRateLimit, hitRateLimit, peekRateLimit } from "../rate-limit.ts";
+import { MAX_PASSWORD_LENGTH } from "../config/limits.ts";
 import { verifyPassword } from "../auth/password.ts";
+import {
+  beginLoginAttempt,
+  LoginThrottledError,
+  loginFailed,
+  loginSucceeded,
+  type LoginProtocol,
+  type Lockout,
+} from "../auth/login-throttle.ts";
+import { recordAudit } from "../admin/audit.ts";
 import { normalizeAddress } from "./address.ts";
+import { recordSignInEvent } from "./sign-in-events.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 
 export type AuthenticatedAccount = {
@@ -21,16 +26,18 @@ export type AuthenticatedAccount = {
   sessionVersion: number;
 };
 
-export type LoginContext = { ip: string; protocol: "web" | "smtp" | "imap" | "pop3" };
+export type LoginContext = { ip: string; protocol: LoginProtocol; userAgent?: string };
 
-const accountKey = (address: string) => `login-fail:acct:${address}`;
-const ipKey = (ip: string) => `login-fail:ip:${ip}`;
+const wrongCredentials = () => new UserError("invalid_credentials", "Wrong address or password.");
 
 /**
- * Checks the password. Throws UserError: "throttled" after too many failures
- * for the account or the client address, "invalid_credentials" (never saying
+ * Checks the password, after the throttle's delay for this address and
+ * client network (a timer: nothing is held while waiting). Throws UserError:
+ * "throttled" (a LoginThrottledError) when the address is locked for this
+ * network or the network is locked, "invalid_credentials" (never saying
  * which part was wrong), or "account_disabled" (only once the password is
- * right, so it does not reveal account state to guessers).
+ * right, so it does not reveal account state to guessers). Every outcome is
+ * recorded in the account's sign-in history; locks go to the audit log.
  */
 export async function authenticate(
   addressInput: string,
@@ -38,14 +45,24 @@ export async function authenticate(
   context: LoginContext,
 ): Promise<AuthenticatedAccount> {
   const address = normalizeAddress(addressInput).slice(0, 320);
-  const [accountFailures, ipFailures] = await Promise.all([
-    peekRateLimit(accountKey(address), LOGIN_WINDOW_SECONDS),
-    peekRateLimit(ipKey(context.ip), LOGIN_WINDOW_SECONDS),
-  ]);
-  if (accountFailures >= LOGIN_FAILURES_PER_ACCOUNT || ipFailures >= LOGIN_FAILURES_PER_IP) {
-    throw new UserError("throttled", "Too many failed sign-in attempts. Try again in 15 minutes.");
+  if (!address) throw wrongCredentials();
+  const event = {
+    address,
+    protocol: context.protocol,
+    ip: context.ip,
+    userAgent: context.userAgent,
+  };
+  let attempt;
+  try {
+    attempt = await beginLoginAttempt(address, context.ip, context.protocol);
+  } catch (error) {
+    if (error instanceof LoginThrottledError) {
+      await recordSignInEvent({ ...event, outcome: "THROTTLED" });
+    }
+    throw error;
   }
 
+  // Read after the delay, so a password changed meanwhile is the one checked.
   const account = await db.account.findUnique({
     where: { address },
     select: {
@@ -62,20 +79,25 @@ export async function authenticate(
     password.length <= MAX_PASSWORD_LENGTH &&
     (await verifyPassword(account?.passwordHash ?? null, password));
   if (!account || !ok) {
+    // A lock of an address that names no account is not news for the log
+    // (the audit page lists it among the throttles in force).
+    const lockouts = (await loginFailed(attempt)).filter((l) => account || l.scope === "network");
     await Promise.all([
-      hitRateLimit(accountKey(address), LOGIN_WINDOW_SECONDS),
-      hitRateLimit(ipKey(context.ip), LOGIN_WINDOW_SECONDS),
+      recordSignInEvent({ ...event, outcome: "FAILURE" }),
+      ...lockouts.map((lockout) => auditLockout(lockout, context)),
     ]);
-    throw new UserError("invalid_credentials", "Wrong address or password.");
+    throw wrongCredentials();
   }
+  await loginSucceeded(attempt, account.id);
   if (account.disabled) {
+    await recordSignInEvent({ ...event, outcome: "FAILURE" });
     throw new UserError(
       "account_disabled",
       "This account is disabled. Contact your administrator.",
     );
   }
   await Promise.all([
-    clearRateLimit(accountKey(address)),
+    recordSignInEvent({ ...event, outcome: "SUCCESS" }),
     db.account.update({ where: { id: account.id }, data: { lastLoginAt: new Date() } }),
   ]);
   return {
@@ -87,32 +109,18 @@ export async function authenticate(
   };
 }
 
-/**
- * The account behind a session, or null when the session no longer counts:
- * account deleted, disabled, or its sessionVersion bumped since sign-in.
- * Called on every request, so a disabled account is out at its next request.
- */
-export async function getSessionAccount(
-  accountId: string,
-  sessionVersion: number,
-): Promise<AuthenticatedAccount | null> {
-  const account = await db.account.findUnique({
-    where: { id: accountId },
-    select: {
-      id: true,
-      address: true,
-      displayName: true,
-      role: true,
-      disabled: true,
-      sessionVersion: true,
+/** A lock set by a failure, in the admin's audit log (written by the service, not an admin). */
+function auditLockout(lockout: Lockout, context: LoginContext): Promise<void> {
+  return recordAudit({
+    actorId: null,
+    actor: "sign-in throttle",
+    action: lockout.scope === "pair" ? "signin.locked" : "signin.network_locked",
+    target: lockout.scope === "pair" ? lockout.address : lockout.network,
+    details: {
+      network: lockout.network,
+      protocol: context.protocol,
+      until: lockout.until.toISOString(),
     },
+    ip: context.ip,
   });
-  if (!account || account.disabled || account.sessionVersion !== sessionVersion) return null;
-  return {
-    id: account.id,
-    address: account.address,
-    displayName: account.displayName,
-    role: account.role,
-    sessionVersion: account.sessionVersion,
-  };
 }

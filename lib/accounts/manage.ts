@@ -1,7 +1,8 @@
 // Account changes made by admins (dashboard and CLI). Each change that must
-// end existing sessions bumps sessionVersion in the same statement, which
-// getSessionAccount checks on every request; SMTP, IMAP and POP3 logins go
-// through authenticate(), which refuses disabled accounts.
+// end existing sessions goes through updateAccountEndingSessions (bumps
+// sessionVersion and deletes the web sessions, which getSessionAccount checks
+// on every request); SMTP, IMAP and POP3 logins go through authenticate(),
+// which refuses disabled accounts.
 //
 // `actor` is the admin making the change (null from the command line): an
 // admin may not disable, demote or delete their own account, so a slip of
@@ -14,6 +15,7 @@ import { MAX_SETTABLE_QUOTA_BYTES, MIN_SETTABLE_QUOTA_BYTES } from "../config/li
 import { Role } from "../generated/prisma/enums.ts";
 import { releaseHeldMessagesQuietly } from "../delivery/held-messages.ts";
 import { normalizeAddress, splitAddress } from "./address.ts";
+import { updateAccountEndingSessions } from "./web-sessions.ts";
 
 export type Actor = { id: string } | null;
 
@@ -34,7 +36,7 @@ export async function setAccountDisabled(
 ): Promise<void> {
   const id = await accountIdByAddress(address);
   if (disabled) refuseSelf(actor, id, "You cannot disable your own account.");
-  await db.account.update({ where: { id }, data: { disabled, sessionVersion: { increment: 1 } } });
+  await updateAccountEndingSessions(id, { disabled });
   // An admin enabled again may be the one the kept postmaster mail waits for.
   if (!disabled) await releaseHeldMessagesQuietly();
 }
@@ -46,7 +48,7 @@ export async function setAccountRole(
 ): Promise<void> {
   const id = await accountIdByAddress(address);
   if (role !== Role.ADMIN) refuseSelf(actor, id, "You cannot remove your own admin role.");
-  await db.account.update({ where: { id }, data: { role, sessionVersion: { increment: 1 } } });
+  await updateAccountEndingSessions(id, { role });
   if (role === Role.ADMIN) await releaseHeldMessagesQuietly();
 }
 
@@ -56,10 +58,7 @@ export async function setAccountPassword(address: string, password: string): Pro
   const problem = passwordProblem(password, { address: normalizeAddress(address) });
   if (problem) throw new UserError("weak_password", problem, "password");
   const passwordHash = await hashPassword(password);
-  await db.account.update({
-    where: { id },
-    data: { passwordHash, sessionVersion: { increment: 1 } },
-  });
+  await updateAccountEndingSessions(id, { passwordHash });
 }
 
 /** Sets the mailbox quota; mail already stored stays even when it is over. */

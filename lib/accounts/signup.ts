@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MAX_DISPLAY_NAME_LENGTH, SIGNUPS_PER_IP_PER_HOUR } from "../config/limits.ts";
 import { UserError } from "../errors.ts";
 import { hitRateLimit } from "../rate-limit.ts";
+import { clientNetwork } from "../auth/client-network.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
 import { storableString } from "../validation/storable-text.ts";
 import { localPartProblem, RESERVED_LOCAL_PARTS } from "./address.ts";
@@ -62,8 +63,9 @@ export async function signUp(input: SignupInput, context: { ip: string }): Promi
   const weak = passwordProblem(password, { address: `${localPart}@${domain}` });
   if (weak) throw new UserError("weak_password", weak, "password");
 
-  // Counted only for attempts that got this far, so typos do not lock people out.
-  const attempts = await hitRateLimit(`signup:ip:${context.ip}`, 3600);
+  // Counted only for attempts that got this far, so typos do not lock people
+  // out; by network (an IPv6 client has a whole /64 to rotate through).
+  const attempts = await hitRateLimit(`signup:ip:${clientNetwork(context.ip)}`, 3600);
   if (attempts > SIGNUPS_PER_IP_PER_HOUR) {
     throw new UserError("throttled", "Too many signups from your network. Try again in an hour.");
   }

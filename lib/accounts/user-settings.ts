@@ -21,6 +21,7 @@ import { passwordProblem } from "../auth/password-policy.ts";
 import { storableString } from "../validation/storable-text.ts";
 import { authenticate, type LoginContext } from "./authenticate.ts";
 import { displayNameProblem, senderAddresses } from "./sender-addresses.ts";
+import { updateAccountEndingSessions } from "./web-sessions.ts";
 
 export type UserSettings = {
   address: string;
@@ -197,8 +198,8 @@ export async function updateVacation(accountId: string, input: VacationInput): P
 /**
  * Changes the password after checking the current one through the login
  * rules (same throttling, so a left-open session cannot be used to guess
- * it). Bumps sessionVersion in the same statement, which ends every session
- * of the account, this one included: the caller signs in again with the new
+ * it). Ends every session of the account in the same transaction
+ * (updateAccountEndingSessions), this one included: the caller signs in again with the new
  * password. Throws UserError for currentPassword or newPassword.
  */
 export async function changePassword(
@@ -235,8 +236,5 @@ export async function changePassword(
     );
   }
   const passwordHash = await hashPassword(input.newPassword);
-  await db.account.update({
-    where: { id: accountId },
-    data: { passwordHash, sessionVersion: { increment: 1 } },
-  });
+  await updateAccountEndingSessions(accountId, { passwordHash });
 }

@@ -20,14 +20,63 @@ export const MIN_PASSWORD_LENGTH = 10;
 /** Longest password hashed: argon2 can take any length, but a megabyte password is a CPU attack. */
 export const MAX_PASSWORD_LENGTH = 256;
 
-/** Failed logins allowed per account in LOGIN_WINDOW_SECONDS before further attempts are refused. */
-export const LOGIN_FAILURES_PER_ACCOUNT = 5;
+// Sign-in throttling (lib/auth/login-throttle.ts), after Dovecot's auth
+// penalty, mox's failed-auth limiter and OWASP's advice to slow guessers down
+// rather than lock accounts: failures are counted per address and client
+// network ("pair") and per network, and an attempt with recent failures is
+// answered late, never refused for the whole world. A correct password from
+// another network is never delayed by a stranger's failures.
 
-/** Failed logins allowed per client IP in LOGIN_WINDOW_SECONDS (several users can share one NAT). */
-export const LOGIN_FAILURES_PER_IP = 20;
+/** Half-life of a failure in the counts: it weighs half after 15 minutes, so a count is about the last 20 minutes' failures and a slow guesser is delayed, never locked. */
+export const LOGIN_FAILURE_HALF_LIFE_SECONDS = 15 * 60;
 
-/** Window for login throttling: 15 minutes, the lockout period most webmails use. */
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
+/** Delay before checking an attempt that follows one failure of the same pair: Dovecot's first auth penalty (2 s), doubling with each further failure. */
+export const LOGIN_FIRST_DELAY_MS = 2_000;
+
+/** Longest delay before an attempt is checked: Dovecot's cap (15 s). A guesser gets at most 4 tries a minute per pair; clients' reply timeouts (60 s and more) are never reached. */
+export const LOGIN_MAX_DELAY_MS = 15_000;
+
+/** Failures of one pair after which it is refused unchecked for LOGIN_LOCK_SECONDS (reached after about 1.5 minutes of growing delays); only that address from that network is refused. */
+export const LOGIN_PAIR_LOCK_FAILURES = 10;
+
+/** How long a locked pair or network is refused: 15 minutes, the lockout period most webmails use. Half the failures have decayed by then, so a guesser who goes on is locked again after 5 more. */
+export const LOGIN_LOCK_SECONDS = 15 * 60;
+
+/** Failures from one network, any address, before its attempts are delayed: a NAT full of people mistyping their passwords is not slowed. */
+export const LOGIN_NETWORK_FREE_FAILURES = 20;
+
+/** Beyond the free failures the network's delay doubles every this many more, from LOGIN_FIRST_DELAY_MS to LOGIN_MAX_DELAY_MS (reached at 51). */
+export const LOGIN_NETWORK_DELAY_STEP = 10;
+
+/** Failures from one network after which addresses not known there are refused for LOGIN_LOCK_SECONDS: with 15 s delays only a parallel flood gets here (mox refuses a network after 10 a minute; this is far higher, because a NAT is many people). */
+export const LOGIN_NETWORK_LOCK_FAILURES = 300;
+
+/** An address that signed in from a network within 30 days is known there: the network's delays and lock pass it by (OWASP's device cookie, by network), its pair throttle still applies. */
+export const LOGIN_KNOWN_NETWORK_DAYS = 30;
+
+/** Networks remembered per account: a phone roaming across carriers has dozens; older ones are forgotten. */
+export const LOGIN_KNOWN_NETWORKS_KEPT = 50;
+
+/** IPv6 clients are counted by /64, the smallest prefix a home or a phone is given (RFC 6177): one guesser rotating addresses inside it is still one network. */
+export const LOGIN_IPV6_PREFIX_BITS = 64;
+
+/** A throttle row is forgotten 12 half-lives (3 hours) after its last attempt: by then 300 failures weigh less than 0.1. */
+export const LOGIN_THROTTLE_MEMORY_SECONDS = 12 * LOGIN_FAILURE_HALF_LIFE_SECONDS;
+
+/** Sign-in events kept per account: the Security page shows the latest 50; the rest is room for an attack's many networks without losing last week. */
+export const SIGN_IN_EVENTS_KEPT = 200;
+
+/** Repeats of one outcome from one client within an hour are one event with a count: a phone's IMAP logins every few minutes stay one line. */
+export const SIGN_IN_EVENT_MERGE_SECONDS = 3600;
+
+/** A web session unused this long ends: 30 days, next-auth's JWT lifetime, so the row and the cookie expire together. */
+export const WEB_SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+/** A session's last-seen time and address are written at most every 5 minutes, not on every request. */
+export const WEB_SESSION_TOUCH_SECONDS = 5 * 60;
+
+/** Web sessions kept per account: each sign-in prunes the oldest beyond this, so signing in in a loop cannot grow the table. */
+export const WEB_SESSIONS_PER_ACCOUNT = 50;
 
 /** Signups allowed per client IP per hour: enough for a family behind one NAT, too few for a spam farm. */
 export const SIGNUPS_PER_IP_PER_HOUR = 5;
@@ -75,7 +124,7 @@ export const MAX_POP3_LINE_BYTES = 4096;
 /** Unknown, malformed or out-of-state POP3 commands before the server hangs up: real clients make one or two, scanners make hundreds. */
 export const MAX_POP3_BAD_COMMANDS = 10;
 
-/** Failed POP3 logins on one connection before it is closed (the account and IP throttles still count each one). */
+/** Failed POP3 logins on one connection before it is closed (the sign-in throttle still counts each one). */
 export const MAX_POP3_LOGIN_FAILURES = 3;
 
 /** RFC 1939 §3: the POP3 inactivity autologout timer must be at least 10 minutes. */

@@ -1,6 +1,8 @@
 // POP3 replies for errors, in one place. RFC 3206 response codes tell the
 // client what to do: [AUTH] ask the user for the password again, [SYS/TEMP]
-// try later without asking, [SYS/PERM] tell the user to see an administrator.
+// try later without asking, [SYS/PERM] tell the user to see an administrator;
+// RFC 2449 §8.1.1 [LOGIN-DELAY]: not allowed to log in again until a delay
+// has passed (the password may be right, so asking for it again is wrong).
 import { isUserError } from "../../lib/errors.ts";
 
 export const REPLIES = {
@@ -8,7 +10,6 @@ export const REPLIES = {
   badCredentials: "-ERR [AUTH] Wrong address or password",
   // RFC 2595 §4 / Dovecot's wording: plain-text passwords need TLS first.
   tlsRequired: "-ERR [AUTH] Plain-text login is disabled without TLS; use STLS first",
-  throttled: "-ERR [SYS/TEMP] Too many failed sign-in attempts, try again in 15 minutes",
   disabled: "-ERR [SYS/PERM] This account is disabled, contact your administrator",
   noSuchMessage: "-ERR No such message",
   alreadyDeleted: "-ERR Message already deleted",
@@ -24,7 +25,7 @@ export const REPLIES = {
 /** The reply for a failed login: credentials, throttling, disabled account or a server fault. */
 export function loginFailureReply(error: unknown): string {
   if (isUserError(error)) {
-    if (error.code === "throttled") return REPLIES.throttled;
+    if (error.code === "throttled") return `-ERR [LOGIN-DELAY] ${error.message}`;
     if (error.code === "account_disabled") return REPLIES.disabled;
     return REPLIES.badCredentials;
   }

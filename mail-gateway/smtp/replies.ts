@@ -76,7 +76,9 @@ export function replyForError(error: unknown): SmtpReply {
 // Submission (RFC 6409) replies: the sender is known, so refusals name what
 // the user can fix.
 export const SUBMISSION_REPLIES = {
-  // RFC 4954 §6: bad credentials, and the throttled case as a temporary failure.
+  // RFC 4954 §6: bad credentials, and the throttled case as a temporary
+  // failure ("454 4.7.0 Temporary authentication failure"); its text is the
+  // throttle's, which says how long to wait.
   badCredentials: { code: 535, enhanced: "5.7.8", text: "Authentication credentials invalid" },
   authThrottled: { code: 454, enhanced: "4.7.0", text: "Too many failed logins, try again later" },
   // RFC 6409 §6.1: the authenticated user may not use this sender address.

@@ -65,7 +65,9 @@ export function createSubmissionServer(options: SubmissionServerOptions): SMTPSe
         (account) => callback(null, { user: { accountId: account.id, address: account.address } }),
         (error: unknown) => {
           if (isUserError(error) && error.code === "throttled") {
-            return callback(replyError(SUBMISSION_REPLIES.authThrottled));
+            return callback(
+              replyError({ ...SUBMISSION_REPLIES.authThrottled, text: error.message }),
+            );
           }
           if (isUserError(error)) return callback(replyError(SUBMISSION_REPLIES.badCredentials));
           options.log(`submission: auth failed: ${(error as Error).message}`);

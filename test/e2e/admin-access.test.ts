@@ -19,6 +19,7 @@ import { interceptServerAction } from "../helpers/admin-access.ts";
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
 const { createInvite } = await import("../../lib/accounts/invites.ts");
+const { authenticate } = await import("../../lib/accounts/authenticate.ts");
 const [web, browser] = await Promise.all([
   startWebServer({ DATABASE_URL: databaseUrl }),
   launchBrowser(),
@@ -28,6 +29,11 @@ const user = await makeAccount("plainuser");
 const target = await makeAccount("target");
 // One invite, so the Invites page has a Revoke button to capture.
 await createInvite({}, { accountId: admin.id, label: admin.address });
+// A failed sign-in, so the target has a throttle a forged Lift could clear.
+await authenticate(target.address, "not the password", {
+  ip: "203.0.113.9",
+  protocol: "web",
+}).catch(() => {});
 
 const adminSession = await signInSession(browser, web.url, admin.address);
 const userSession = await signInSession(browser, web.url, user.address);
@@ -106,6 +112,7 @@ test("every admin server action: 403 for a non-admin, sign-in redirect for anony
     "app/admin/users/actions.ts#resetPasswordAction",
     "app/admin/users/actions.ts#setQuotaAction",
     "app/admin/users/actions.ts#deleteAccountAction",
+    "app/admin/users/actions.ts#liftThrottleAction",
     "app/admin/domains/actions.ts#addDomainAction",
     "app/admin/domains/actions.ts#setDomainSignupAction",
     "app/admin/domains/actions.ts#setCatchAllAction",
@@ -143,8 +150,10 @@ test("replayed admin form posts change nothing for a non-admin or anonymous", as
     domains: await db.domain.findMany({ select: { name: true, signupEnabled: true } }),
     settings: await db.setting.count(),
     invites: await db.invite.findMany({ select: { id: true, revokedAt: true, useCount: true } }),
+    throttles: await db.loginThrottle.count({ where: { address: target.address } }),
   });
   const before = await snapshot();
+  assert.equal(before.throttles, 1);
 
   // Each capture aborts the request, which breaks the page: load it afresh.
   const capture = async (url: string, fill: () => Promise<void>, button: string | RegExp) => {
@@ -159,6 +168,7 @@ test("replayed admin form posts change nothing for a non-admin or anonymous", as
   const captured: Request[] = [
     await capture(account, none, "Disable account"),
     await capture(account, none, "Make admin"),
+    await capture(account, none, "Lift"),
     await capture(account, () => page.getByLabel("Quota (MiB)").fill("5"), "Set quota"),
     await capture(
       account,

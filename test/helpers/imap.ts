@@ -39,10 +39,19 @@ export class RawImapClient {
     this.attach(socket);
   }
 
-  static async connect(port: number, secure = false): Promise<RawImapClient> {
+  /** `localAddress`: the client's source, e.g. "127.0.0.5" (Linux routes all of 127/8 on loopback). */
+  static async connect(
+    port: number,
+    secure = false,
+    options: { localAddress?: string } = {},
+  ): Promise<RawImapClient> {
+    const { localAddress } = options;
     const socket = secure
-      ? tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false })
-      : net.connect({ port, host: "127.0.0.1" });
+      ? tls.connect({
+          socket: net.connect({ port, host: "127.0.0.1", localAddress }),
+          rejectUnauthorized: false,
+        })
+      : net.connect({ port, host: "127.0.0.1", localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once(secure ? "secureConnect" : "connect", () => resolve());
       socket.once("error", reject);
@@ -111,15 +120,19 @@ export class RawImapClient {
   }
 
   /** Sends `tag command` and returns every line up to the tagged reply (last). */
-  async command(text: string, tag = `t${++this.tagCounter}`): Promise<string[]> {
+  async command(
+    text: string,
+    tag = `t${++this.tagCounter}`,
+    timeoutMs?: number,
+  ): Promise<string[]> {
     this.write(`${tag} ${text}\r\n`);
-    return this.until(tag);
+    return this.until(tag, timeoutMs);
   }
 
-  async until(tag: string): Promise<string[]> {
+  async until(tag: string, timeoutMs?: number): Promise<string[]> {
     const out: string[] = [];
     for (;;) {
-      const line = await this.readLine();
+      const line = await this.readLine(timeoutMs);
       if (line === "" && this.closed) return out;
       out.push(line);
       if (line.startsWith(`${tag} `)) return out;

@@ -41,10 +41,18 @@ export class RawPop3Client {
     this.attach(socket);
   }
 
-  static async connect(port: number, options: { implicitTls?: boolean } = {}) {
+  /** `localAddress`: the client's source, e.g. "127.0.0.5" (Linux routes all of 127/8 on loopback). */
+  static async connect(
+    port: number,
+    options: { implicitTls?: boolean; localAddress?: string } = {},
+  ) {
+    const { localAddress } = options;
     const socket = options.implicitTls
-      ? tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false })
-      : net.connect({ port, host: "127.0.0.1" });
+      ? tls.connect({
+          socket: net.connect({ port, host: "127.0.0.1", localAddress }),
+          rejectUnauthorized: false,
+        })
+      : net.connect({ port, host: "127.0.0.1", localAddress });
     await new Promise<void>((resolve, reject) => {
       socket.once(options.implicitTls ? "secureConnect" : "connect", () => resolve());
       socket.once("error", reject);

@@ -1,8 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { listAuditLog } from "@/lib/admin/audit";
+import { listActiveThrottles } from "@/lib/auth/login-throttle";
 import { requireAdmin } from "@/app/_server/admin";
 import { formatTime } from "../_components/format";
+import { ThrottleTable } from "../_components/throttle-table";
 import "../_components/sections.css";
 
 export const metadata: Metadata = { title: "Audit log" };
@@ -19,14 +21,28 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     actor: search.actor?.slice(0, 320) ?? "",
     target: search.target?.slice(0, 320) ?? "",
   };
-  const { entries, nextBefore } = await listAuditLog({
-    ...filter,
-    before: search.before && UUID.test(search.before) ? search.before : undefined,
-  });
+  const [{ entries, nextBefore }, throttles] = await Promise.all([
+    listAuditLog({
+      ...filter,
+      before: search.before && UUID.test(search.before) ? search.before : undefined,
+    }),
+    listActiveThrottles(),
+  ]);
   const keep = Object.fromEntries(Object.entries(filter).filter(([, v]) => v));
   return (
     <>
       <h1>Audit log</h1>
+      <h2>Failed sign-ins now</h2>
+      <p>
+        Addresses and networks with recent failed sign-ins: their attempts are answered late, and
+        locked ones refused. Locks are also in the log below (<code>signin.</code> actions).
+      </p>
+      {throttles.length === 0 ? (
+        <p>None.</p>
+      ) : (
+        <ThrottleTable rows={throttles} label="Failed sign-ins now" showAddress />
+      )}
+      <h2>Log</h2>
       <form className="admin-search" role="search" action="/admin/audit">
         <label htmlFor="audit-action">Action</label>
         <input

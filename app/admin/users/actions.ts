@@ -16,6 +16,7 @@ import {
   setAccountQuota,
   setAccountRole,
 } from "@/lib/accounts/manage";
+import { liftLoginThrottle } from "@/lib/auth/login-throttle";
 import { passwordProblem } from "@/lib/auth/password-policy";
 import { MAX_DISPLAY_NAME_LENGTH } from "@/lib/config/limits";
 import { UserError } from "@/lib/errors";
@@ -142,4 +143,39 @@ export async function deleteAccountAction(
   });
   if (result.error) return result;
   redirect(`/admin/users?deleted=${encodeURIComponent(formText(form, "address").trim())}`);
+}
+
+const network = z.string().trim().max(100);
+
+/**
+ * Lifts sign-in throttling: of an address from one network or all of them,
+ * or of a whole network (no address). The counts start again from nothing.
+ */
+export async function liftThrottleAction(
+  _previous: AdminActionState,
+  form: FormData,
+): Promise<AdminActionState> {
+  const admin = await requireAdmin();
+  return runAdminAction("/admin", async () => {
+    const target = {
+      address: z.union([address, z.literal("")]).parse(formText(form, "address")),
+      network: network.parse(formText(form, "network")),
+    };
+    if (!target.address && !target.network) {
+      throw new UserError("invalid_input", "Name an address or a network.");
+    }
+    const cleared = await liftLoginThrottle(target);
+    if (target.address) {
+      await auditAdminAction(admin, "account.unlock", target.address, {
+        network: target.network || "all",
+        cleared,
+      });
+    } else {
+      await auditAdminAction(admin, "network.unlock", target.network, { cleared });
+    }
+    const what = target.address
+      ? `${target.address}${target.network ? ` from ${target.network}` : ""}`
+      : `the network ${target.network}`;
+    return cleared ? `Sign-in throttling of ${what} is lifted.` : `${what} was not throttled.`;
+  });
 }

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { listAccounts } from "@/lib/accounts/list-accounts";
 import { listSignupDomains } from "@/lib/accounts/domains";
 import { getServiceSettings } from "@/lib/accounts/settings";
+import { lockedAddresses } from "@/lib/auth/login-throttle";
 import { requireAdmin } from "@/app/_server/admin";
 import { ActionForm } from "../_components/action-form";
 import { formatBytes } from "../_components/format";
@@ -21,6 +22,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
     getServiceSettings(),
     listSignupDomains(),
   ]);
+  const locked = await lockedAddresses(accounts.map((a) => a.address));
   const defaultQuotaMib = String(settings.defaultQuotaBytes / BigInt(1024 * 1024));
   return (
     <>
@@ -55,7 +57,10 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
               </td>
               <td>{a.displayName}</td>
               <td>{a.role === "ADMIN" ? "Admin" : "User"}</td>
-              <td>{a.disabled ? "Disabled" : "Active"}</td>
+              <td>
+                {a.disabled ? "Disabled" : "Active"}
+                {locked.has(a.address) ? " · sign-in locked" : ""}
+              </td>
               <td>
                 {formatBytes(a.usedBytes)} / {formatBytes(a.quotaBytes)}
               </td>

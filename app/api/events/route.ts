@@ -1,14 +1,15 @@
 // GET /api/events – server-sent events: "something changed in folder X" for
 // the signed-in account, fed by Postgres LISTEN (lib/live), so a change made
 // by any web instance or the gateway reaches every open tab.
-import { getSessionAccount } from "@/lib/accounts/authenticate";
+import { getSessionAccount } from "@/lib/accounts/web-sessions";
 import { subscribeToChanges } from "@/lib/live";
 import { getCurrentAccount } from "@/app/_server/session";
 
 export const dynamic = "force-dynamic";
 
 // Comment lines keep proxies from closing an idle stream; each beat also
-// re-checks the session, so a disabled account stops hearing within one.
+// re-checks the session, so a signed-out session or a disabled account stops
+// hearing within one.
 const HEARTBEAT_MS = 25_000;
 
 export async function GET(request: Request): Promise<Response> {
@@ -46,7 +47,11 @@ export async function GET(request: Request): Promise<Response> {
         );
       });
       const heartbeat = setInterval(() => {
-        void getSessionAccount(account.id, account.sessionVersion)
+        void getSessionAccount({
+          accountId: account.id,
+          sessionId: account.sessionId,
+          sessionVersion: account.sessionVersion,
+        })
           .then((still) => (still ? send(": ping\n\n") : close()))
           .catch(() => send(": ping\n\n"));
       }, HEARTBEAT_MS);

@@ -2,11 +2,9 @@
 // one use per single-use code even when two signups race for it, expiry,
 // revocation, domain restriction, and the open and closed modes unaffected.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import path from "node:path";
-import { promisify } from "node:util";
 import { before, test } from "node:test";
+import { adminCli as runAdminCli } from "../../helpers/admin-cli.ts";
 import { useTestDatabase } from "../../helpers/db.ts";
 import { makeAccount } from "../../helpers/accounts.ts";
 import { assertUserError } from "../../helpers/user-error.ts";
@@ -247,29 +245,8 @@ test("invite signups are rate-limited per client like any signup", async () => {
   assert.equal(await useCount(invite.id), 5);
 });
 
-/** Runs the admin CLI against the test database; resolves with its output and exit code. */
-async function adminCli(...args: string[]) {
-  const root = path.resolve(import.meta.dirname, "../../..");
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", "scripts/admin.ts", ...args],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          NODE_TEST_CONTEXT: "",
-          DATABASE_URL: databaseUrl,
-          PUBLIC_URL: "https://mail.example.net",
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const adminCli = (...args: string[]) =>
+  runAdminCli(databaseUrl, args, { PUBLIC_URL: "https://mail.example.net" });
 
 test("the admin CLI makes an invite with the same rules and prints its code and link", async () => {
   const made = await adminCli(

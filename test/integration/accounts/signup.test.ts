@@ -115,3 +115,15 @@ test("signup is limited to five accounts per client address per hour", async () 
   // Another client is not affected.
   await signUp({ ...good, localPart: "user5" }, freshIp());
 });
+
+test("an IPv6 client cannot dodge the signup limit by rotating addresses inside its /64", async () => {
+  for (let i = 0; i < 5; i++) {
+    await signUp({ ...good, localPart: `six${i}` }, { ip: `2001:db8:7:7::${i + 1}` });
+  }
+  await refused(
+    signUp({ ...good, localPart: "six5" }, { ip: "2001:db8:7:7:ffff::9" }),
+    "throttled",
+  );
+  // The next /64 is another client.
+  await signUp({ ...good, localPart: "six5" }, { ip: "2001:db8:7:8::1" });
+});

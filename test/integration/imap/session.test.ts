@@ -1,6 +1,6 @@
-// The IMAP protocol layer over a raw socket: IDLE push, login throttling and
-// disabled accounts (shared with web and SMTP), size limits on lines and
-// literals, and a fuzz run of random and mutated commands after which the
+// The IMAP protocol layer over a raw socket: IDLE push, login throttling per
+// client address and disabled accounts (shared with web and SMTP), size
+// limits on lines and literals, and a fuzz run of random and mutated commands after which the
 // server still serves a well-formed session and no other account's data.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -9,6 +9,7 @@ import { useTestDatabase } from "../../helpers/db.ts";
 import { makeAccount, TEST_PASSWORD } from "../../helpers/accounts.ts";
 import { deliverMail } from "../../helpers/mail.ts";
 import { RawImapClient, startImapGateway } from "../../helpers/imap.ts";
+import { assertStrangerThrottled } from "../../helpers/login-throttle.ts";
 
 await useTestDatabase();
 const { db } = await import("../../../lib/db.ts");
@@ -36,17 +37,27 @@ test("IDLE pushes EXISTS for a delivery within a second", async () => {
   client.destroy();
 });
 
-test("wrong passwords are throttled and disabled accounts refused, as on the web", async () => {
+test("a stranger's wrong passwords are answered later and later, then NO [UNAVAILABLE]; the owner elsewhere logs in", async () => {
   await makeAccount("frank");
-  const client = await RawImapClient.connect(gateway.imapPort);
-  for (let i = 0; i < 5; i++) {
-    const reply = await client.command('LOGIN frank@mail.test "wrong password"');
-    assert.match(reply.at(-1)!, /NO \[AUTHENTICATIONFAILED\]/);
-  }
-  const throttled = await client.command(`LOGIN frank@mail.test "${TEST_PASSWORD}"`);
-  assert.match(throttled.at(-1)!, /NO \[UNAVAILABLE\] Too many failed/);
-  client.destroy();
+  const probe = async (source: string, password: string) => {
+    const client = await RawImapClient.connect(gateway.imapPort, false, { localAddress: source });
+    const reply = await client.command(`LOGIN frank@mail.test "${password}"`, undefined, 30_000);
+    client.destroy();
+    return reply.at(-1)!;
+  };
+  await assertStrangerThrottled(
+    probe,
+    {
+      wrong: /^t\d+ NO \[AUTHENTICATIONFAILED\] Wrong address or password\.$/,
+      ok: /^t\d+ OK \[CAPABILITY .*\] Logged in$/,
+      locked:
+        /^t\d+ NO \[UNAVAILABLE\] Too many failed sign-ins to this account from your network\. Try again in 15 minutes\.$/,
+    },
+    { stranger: "127.0.0.7", owner: "127.0.0.8" },
+  );
+});
 
+test("a disabled account is refused with CONTACTADMIN, as on the web", async () => {
   const grace = await makeAccount("grace");
   await db.account.update({ where: { id: grace.id }, data: { disabled: true } });
   const other = await RawImapClient.connect(gateway.imapPort);

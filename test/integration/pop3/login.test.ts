@@ -1,7 +1,7 @@
 // POP3 logins as in production (ALLOW_INSECURE_AUTH off): no password
 // before TLS, STLS then AUTH PLAIN or USER/PASS (poplib), implicit TLS on
-// the pop3s port, and lib/accounts' rules: throttling after failures and
-// disabled accounts, with RFC 3206 response codes.
+// the pop3s port, and lib/accounts' rules: throttling per client address and
+// disabled accounts, with RFC 3206 and RFC 2449 response codes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
@@ -11,7 +11,8 @@ const { makeAccount, TEST_PASSWORD } = await import("../../helpers/accounts.ts")
 const { deliverMail } = await import("../../helpers/mail.ts");
 const { startPop3Gateway, RawPop3Client, poplib } = await import("../../helpers/pop3.ts");
 const { setAccountDisabled } = await import("../../../lib/accounts/manage.ts");
-const { LOGIN_FAILURES_PER_ACCOUNT } = await import("../../../lib/config/limits.ts");
+const { MAX_POP3_LOGIN_FAILURES } = await import("../../../lib/config/limits.ts");
+const { assertStrangerThrottled } = await import("../../helpers/login-throttle.ts");
 
 const gateway = await startPop3Gateway({ insecure: false });
 const port = gateway.pop3Port;
@@ -108,29 +109,41 @@ test("a disabled account is refused even with the right password", async () => {
   await client.command("QUIT");
 });
 
-test("throttling: after repeated failures even the right password is refused; failures close the connection", async () => {
+test("a stranger's failures close the connection, are answered later and later, then get [LOGIN-DELAY]; the owner elsewhere gets in", async () => {
   const fay = await makeAccount("fay");
-  let failures = 0;
-  while (failures < LOGIN_FAILURES_PER_ACCOUNT) {
-    const { client } = await RawPop3Client.connect(gateway.pop3TlsPort, { implicitTls: true });
-    for (let i = 0; i < 3 && failures < LOGIN_FAILURES_PER_ACCOUNT; i++) {
-      await client.command(`USER ${fay.address}`);
-      assert.equal(
-        await client.command("PASS wrong password"),
-        "-ERR [AUTH] Wrong address or password",
-      );
-      failures++;
-      if (i === 2) {
-        assert.equal(await client.line(), "-ERR [AUTH] Too many failed logins, closing connection");
-        await client.closedByServer();
-      }
-    }
-    if (!client.closed) await client.command("QUIT");
+  // Three failures on one connection and the server hangs up.
+  const { client } = await RawPop3Client.connect(gateway.pop3TlsPort, {
+    implicitTls: true,
+    localAddress: "127.0.0.6",
+  });
+  for (let i = 0; i < MAX_POP3_LOGIN_FAILURES; i++) {
+    await client.command(`USER ${fay.address}`);
+    assert.equal(
+      await client.command("PASS wrong password"),
+      "-ERR [AUTH] Wrong address or password",
+    );
   }
-  const { client } = await RawPop3Client.connect(gateway.pop3TlsPort, { implicitTls: true });
-  assert.equal(
-    await client.command(`AUTH PLAIN ${plain(fay.address, TEST_PASSWORD)}`),
-    "-ERR [SYS/TEMP] Too many failed sign-in attempts, try again in 15 minutes",
+  assert.equal(await client.line(), "-ERR [AUTH] Too many failed logins, closing connection");
+  await client.closedByServer();
+
+  const probe = async (source: string, password: string) => {
+    const { client } = await RawPop3Client.connect(gateway.pop3TlsPort, {
+      implicitTls: true,
+      localAddress: source,
+    });
+    const reply = await client.command(`AUTH PLAIN ${plain(fay.address, password)}`);
+    client.destroy();
+    return reply;
+  };
+  await assertStrangerThrottled(
+    probe,
+    {
+      wrong: /^-ERR \[AUTH\] Wrong address or password$/,
+      ok: /^\+OK fay@mail\.test has /,
+      // RFC 2449 §8.1.1: not allowed to log in again until the delay has passed.
+      locked:
+        /^-ERR \[LOGIN-DELAY\] Too many failed sign-ins to this account from your network\. Try again in 15 minutes\.$/,
+    },
+    { stranger: "127.0.0.4", owner: "127.0.0.5" },
   );
-  await client.command("QUIT");
 });

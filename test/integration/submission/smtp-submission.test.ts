@@ -1,6 +1,6 @@
 // SMTP submission (RFC 6409) over real sockets with real clients: AUTH PLAIN
 // and LOGIN after STARTTLS, refused without TLS or without AUTH, failed
-// logins throttled, disabled accounts refused, spoofed senders refused, and
+// logins throttled per client address, disabled accounts refused, spoofed senders refused, and
 // one message to a local and a remote recipient.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -8,6 +8,7 @@ import { useTestDatabase } from "../../helpers/db.ts";
 import { makeAccount, TEST_PASSWORD } from "../../helpers/accounts.ts";
 import { startTestGateway, RawSmtpClient } from "../../helpers/smtp-harness.ts";
 import { python, swaks } from "../../helpers/smtp-clients.ts";
+import { assertStrangerThrottled } from "../../helpers/login-throttle.ts";
 
 await useTestDatabase();
 const { db } = await import("../../../lib/db.ts");
@@ -101,22 +102,38 @@ print(json.dumps({"login": code, "spoof": [spoof[0], spoof[1].decode()], "unknow
   assert.match(out.unknown[1], /^5\.1\.1 /);
 });
 
-test("wrong passwords get 535, then the account is throttled with 454; disabled accounts get 535", async () => {
+test("a stranger's wrong passwords get 535 4.7.8 with growing delays, then 454 4.7.0; the owner elsewhere gets in (smtplib)", async () => {
   await makeAccount("mallory");
-  for (let i = 0; i < 5; i++) {
-    const client = await tlsSession();
-    const reply = await client.command(
-      `AUTH PLAIN ${plain("mallory@mail.test", `wrong guess ${i}`)}`,
+  // AUTH PLAIN alone (smtplib's login() would try LOGIN after a refused PLAIN).
+  const probe = (source: string, password: string) =>
+    python<string>(
+      `
+import json, smtplib, ssl, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), source_address=(sys.argv[2], 0), timeout=60)
+s.starttls(context=ssl._create_unverified_context())
+s.ehlo()
+s.user, s.password = sys.argv[3], sys.argv[4]
+try:
+    code, text = s.auth("PLAIN", s.auth_plain)
+except smtplib.SMTPAuthenticationError as e:
+    code, text = e.smtp_code, e.smtp_error
+print(json.dumps("%d %s" % (code, text.decode())))
+`,
+      [String(port), source, "mallory@mail.test", password],
     );
-    assert.equal(reply.code, 535, reply.text);
-    assert.match(reply.text, /5\.7\.8/);
-    await client.quit();
-  }
-  const locked = await tlsSession();
-  const reply = await locked.command(`AUTH PLAIN ${plain("mallory@mail.test", TEST_PASSWORD)}`);
-  assert.equal(reply.code, 454, reply.text);
-  await locked.quit();
+  await assertStrangerThrottled(
+    probe,
+    {
+      wrong: /^535 5\.7\.8 Authentication credentials invalid$/,
+      ok: /^235 /,
+      locked:
+        /^454 4\.7\.0 Too many failed sign-ins to this account from your network\. Try again in 15 minutes\.$/,
+    },
+    { stranger: "127.0.0.2", owner: "127.0.0.3" },
+  );
+});
 
+test("a disabled account gets 535", async () => {
   await makeAccount("dora");
   await manage.setAccountDisabled("dora@mail.test", true);
   const disabled = await tlsSession();

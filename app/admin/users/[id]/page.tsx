@@ -2,16 +2,23 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getAccountForAdmin } from "@/lib/accounts/list-accounts";
+import { listSignInEvents } from "@/lib/accounts/sign-in-events";
+import { clientNetwork } from "@/lib/auth/client-network";
+import { listAddressThrottles, listNetworkThrottles } from "@/lib/auth/login-throttle";
 import { requireAdmin } from "@/app/_server/admin";
 import { ActionForm } from "../../_components/action-form";
 import { formatBytes, formatTime } from "../../_components/format";
+import { ThrottleTable } from "../../_components/throttle-table";
 import {
   deleteAccountAction,
+  liftThrottleAction,
   resetPasswordAction,
   setDisabledAction,
   setQuotaAction,
   setRoleAction,
 } from "../actions";
+
+const OUTCOMES = { SUCCESS: "Signed in", FAILURE: "Failed", THROTTLED: "Refused (throttled)" };
 import "../../_components/sections.css";
 
 export const metadata: Metadata = { title: "Account" };
@@ -20,6 +27,16 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
   const admin = await requireAdmin();
   const account = await getAccountForAdmin((await params).id);
   if (!account) notFound();
+  const [throttles, events] = await Promise.all([
+    listAddressThrottles(account.address),
+    listSignInEvents(account.id, { limit: 20 }),
+  ]);
+  // Networks locked as a whole that refused this account lately.
+  const refusedFrom = events
+    .filter((e) => e.outcome === "THROTTLED")
+    .map((e) => clientNetwork(e.ip));
+  const networkThrottles = await listNetworkThrottles([...new Set(refusedFrom)]);
+  const locked = throttles.filter((t) => t.lockedUntil).length;
   const self = account.id === admin.id;
   const quotaMib = String(account.quotaBytes / BigInt(1024 * 1024));
   const hidden = <input type="hidden" name="address" value={account.address} />;
@@ -47,6 +64,61 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
         <dt>Last sign-in</dt>
         <dd>{formatTime(account.lastLoginAt)}</dd>
       </dl>
+
+      <h2>Sign-in throttling</h2>
+      <p data-testid="throttle-state">
+        {throttles.length === 0
+          ? "Not throttled."
+          : locked > 0
+            ? `Locked from ${locked} network${locked === 1 ? "" : "s"}; slowed from ${throttles.length - locked} more.`
+            : `Slowed from ${throttles.length} network${throttles.length === 1 ? "" : "s"}.`}
+      </p>
+      {throttles.length > 0 ? (
+        <ThrottleTable rows={throttles} label="Throttled networks" showAddress={false} />
+      ) : null}
+      {/* Always here, so its notice stays once the table is gone. */}
+      <ActionForm action={liftThrottleAction} aria-label="Lift throttling">
+        {hidden}
+        <button className="button" type="submit">
+          Lift
+        </button>
+      </ActionForm>
+      {networkThrottles.length > 0 ? (
+        <>
+          <p>Networks locked for every address that refused this account:</p>
+          <ThrottleTable rows={networkThrottles} label="Locked networks" showAddress />
+        </>
+      ) : null}
+
+      <h2>Recent sign-ins</h2>
+      {events.length === 0 ? (
+        <p>No sign-ins recorded.</p>
+      ) : (
+        <table aria-label="Recent sign-ins">
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Outcome</th>
+              <th>Protocol</th>
+              <th>IP</th>
+              <th>Times</th>
+              <th>Browser</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td>{formatTime(e.lastAt)}</td>
+                <td>{OUTCOMES[e.outcome]}</td>
+                <td>{e.protocol}</td>
+                <td>{e.ip}</td>
+                <td>{e.count}</td>
+                <td>{e.userAgent}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
 
       <h2>Access</h2>
       <ActionForm action={setDisabledAction} aria-label="Enable or disable">
