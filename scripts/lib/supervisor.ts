@@ -38,7 +38,7 @@ export type SupervisorPolicy = {
   /** Wait before the first restart; doubled for each crash in a row. */
   initialBackoffMs: number;
   maxBackoffMs: number;
-  /** A run at least this long resets the backoff to initialBackoffMs. */
+  /** A run ready for at least this long resets the backoff to initialBackoffMs. */
   stableRunMs: number;
   /** This many crashes of one service within crashWindowMs is a crash loop: give up. */
   maxCrashes: number;
@@ -155,6 +155,10 @@ export class Supervisor {
     const { name } = slot.service;
     while (!this.stopping) {
       const startedAt = Date.now();
+      // A run is stable once it has been ready (listening) for stableRunMs: a
+      // child that dies before it ever listens is a crash loop however slowly
+      // it starts (a loaded machine can take longer than stableRunMs to boot).
+      let readyAt: number | null = null;
       let why: string;
       try {
         // Either `starting` or `run` is set from here until the run ends, for stop().
@@ -163,7 +167,10 @@ export class Supervisor {
         // stop() stops a run that was still starting when it came.
         if (this.stopping) return;
         this.options.log(`${name} started (pid ${run.pid})`);
-        void run.ready.then(firstReady);
+        void run.ready.then(() => {
+          readyAt = Date.now();
+          firstReady();
+        });
         const status = await run.exited;
         slot.run = null;
         if (this.stopping) return;
@@ -174,7 +181,7 @@ export class Supervisor {
         why = `failed to start: ${(error as Error).message}`;
       }
       const now = Date.now();
-      if (now - startedAt >= this.policy.stableRunMs) slot.inARow = 0;
+      if (readyAt !== null && now - readyAt >= this.policy.stableRunMs) slot.inARow = 0;
       slot.inARow++;
       slot.crashes = slot.crashes.filter((at) => now - at < this.policy.crashWindowMs);
       slot.crashes.push(now);

@@ -139,6 +139,32 @@ test("a child that dies before it is ready is retried; a stable run resets the b
   assert.deepEqual(gaveUp, []);
 });
 
+test("a long run that never became ready does not reset the backoff", async () => {
+  const { supervisor, logs } = supervisorFor();
+  // Run 1 is ready; every later run boots slowly (longer than stableRunMs)
+  // and dies before it listens: a crash loop on a loaded machine.
+  const counter = path.join(work, "slow-runs");
+  const source = `
+    const fs = require("node:fs");
+    const run = (fs.existsSync(${JSON.stringify(counter)}) ? Number(fs.readFileSync(${JSON.stringify(counter)}, "utf8")) : 0) + 1;
+    fs.writeFileSync(${JSON.stringify(counter)}, String(run));
+    if (run === 1) { console.log("listening on nothing"); setTimeout(() => process.exit(1), 100); }
+    else setTimeout(() => process.exit(1), 5_500);
+    setInterval(() => {}, 1000);`;
+  await supervisor.add(script("web", source));
+  await waitUntil("run 3", async () => (await readFile(counter, "utf8")) === "3", 30_000);
+  await waitUntil(
+    "run 3's exit",
+    async () => logs.filter((l) => /^web exited with code 1/.test(l)).length >= 3,
+    30_000,
+  );
+  const waits = logs.flatMap((line) => {
+    const match = /^web exited with code 1 after .*; restarting it in (\d+) ms/.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+  assert.deepEqual(waits.slice(0, 3), [50, 100, 200]);
+});
+
 test("stop() stops the services added last first, and restarts nothing", async () => {
   const { supervisor, logs } = supervisorFor();
   const appPidFile = path.join(work, "app.pid");
