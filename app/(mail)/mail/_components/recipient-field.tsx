@@ -11,6 +11,7 @@ import { isValidRecipientAddress, type MailAddress } from "@/lib/compose/model";
 import { parseAddressList, splitTypedAddresses, type ListedAddress } from "@/lib/mime/address-list";
 import { MAX_DISPLAY_NAME_LENGTH } from "@/lib/config/limits";
 import { suggestContactsAction } from "../compose-actions";
+import { Icon } from "@/app/_components/icons";
 
 export type Chip = MailAddress & { valid: boolean };
 
@@ -95,7 +96,7 @@ export function RecipientField({
               aria-label={`Remove ${c.address}`}
               onClick={() => onChange(chips.filter((x) => x.address !== c.address))}
             >
-              ×
+              <Icon name="close" />
             </button>
           </span>
         ))}

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getAccountForAdmin } from "@/lib/accounts/list-accounts";
+import { Icon } from "@/app/_components/icons";
 import { requireAdmin } from "@/app/_server/admin";
 import { ActionForm } from "../../_components/action-form";
 import { formatBytes, formatTime } from "../../_components/format";
@@ -26,7 +27,9 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
   return (
     <>
       <p>
-        <Link href="/admin/users">← Users</Link>
+        <Link href="/admin/users" className="back-link">
+          <Icon name="back" /> Users
+        </Link>
       </p>
       <h1>{account.address}</h1>
       <dl className="admin-facts">
