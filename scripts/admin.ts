@@ -20,6 +20,7 @@ const USAGE = `usage: npm run admin -- <command>
   unlock <address> | unlock <ip>                   lift sign-in throttling of an address or a network
   add-domain <domain>                              host another domain
   create-invite [--domain d] [--uses n] [--days n] make a signup invite; prints its code and link
+  refresh-previews                                 make stored mail's preview lines again (after an upgrade)
 
 Passwords are read from ADMIN_PASSWORD, else from standard input.`;
 
@@ -35,7 +36,7 @@ const option = (name: string): string | undefined => {
   const index = args.indexOf(name);
   return index >= 0 ? args[index + 1] : undefined;
 };
-const OPTIONS_ONLY = new Set(["create-invite"]);
+const OPTIONS_ONLY = new Set(["create-invite", "refresh-previews"]);
 if (!command || (!target && !OPTIONS_ONLY.has(command))) {
   console.error(USAGE);
   process.exit(2);
@@ -173,6 +174,12 @@ try {
         console.log(
           `good for ${invite.maxUses} signup(s)${invite.domain ? ` at ${invite.domain}` : ""} until ${invite.expiresAt.toISOString()}`,
         );
+        break;
+      }
+      case "refresh-previews": {
+        const { refreshPreviews } = await import("../lib/store/refresh-previews.ts");
+        const done = await refreshPreviews();
+        console.log(`${done.sources} source(s) read, ${done.changed} preview line(s) changed`);
         break;
       }
       default:

@@ -210,7 +210,7 @@ async function validFields(tx: Tx, address: string, input: Omit<AliasInput, "add
   }
   const parsed = targets.map((t) => ({ target: t, parts: splitAddress(t) }));
   const bad = parsed.find(({ parts }) => !parts || !ATOM_LOCAL_PART.test(parts.localPart));
-  if (bad) throw new UserError("invalid_input", `${bad.target} is not an address.`, "targets");
+  if (bad) throw new UserError("invalid_input", `“${bad.target}” is not an address.`, "targets");
   if (targets.includes(address)) {
     throw new UserError("invalid_input", `${address} cannot forward to itself.`, "targets");
   }

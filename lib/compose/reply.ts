@@ -60,9 +60,14 @@ function dedupe(list: MailAddress[], skip: Set<string>): MailAddress[] {
 
 /**
  * Recipients of a reply. Reply: the Reply-To (RFC 5322 §3.6.2) or the From;
- * replying to one's own message goes to its recipients instead. Reply all
- * adds everyone else in To and Cc as Cc. The user's own addresses (account,
- * owned aliases, their subaddresses) are never among them.
+ * Reply all adds everyone else in To and Cc as Cc. The user's own addresses
+ * (account, owned aliases, their subaddresses) are never among them.
+ *
+ * Replying to one's own message (from Sent, or one's copy in a conversation)
+ * continues it with its recipients, as Gmail, Outlook.com and Roundcube do:
+ * To is the original's To, Reply all keeps its Cc. Sent only to Cc, those
+ * people are the To; sent only to oneself (or an alias one owns), the reply
+ * goes there again rather than to nobody.
  */
 export function replyRecipients(
   original: OriginalMessage,
@@ -70,23 +75,21 @@ export function replyRecipients(
   all: boolean,
 ): { to: MailAddress[]; cc: MailAddress[] } {
   const own = (a: MailAddress) => isSenderAddress(ownAddresses, a.address);
-  const fromSelf = original.from !== null && own(original.from);
-  let to: MailAddress[];
-  if (fromSelf) to = original.to;
-  else if (original.replyTo.length > 0) to = original.replyTo;
-  else to = original.from ? [original.from] : [];
+  const notOwn = (list: MailAddress[]) => list.filter((a) => !own(a));
   const seen = new Set<string>();
-  const toList = dedupe(
-    to.filter((a) => !own(a)),
+  if (original.from !== null && own(original.from)) {
+    const to = dedupe(notOwn(original.to), seen);
+    const cc = dedupe(notOwn(original.cc), seen);
+    if (to.length > 0) return { to, cc: all ? cc : [] };
+    if (cc.length > 0) return { to: cc, cc: [] };
+    return { to: dedupe(original.to.length > 0 ? original.to : [original.from], seen), cc: [] };
+  }
+  const to = dedupe(
+    notOwn(original.replyTo.length > 0 ? original.replyTo : original.from ? [original.from] : []),
     seen,
   );
-  if (!all) return { to: toList, cc: [] };
-  const others = fromSelf ? original.cc : [...original.to, ...original.cc];
-  const cc = dedupe(
-    others.filter((a) => !own(a)),
-    seen,
-  );
-  return { to: toList, cc };
+  if (!all) return { to, cc: [] };
+  return { to, cc: dedupe(notOwn([...original.to, ...original.cc]), seen) };
 }
 
 export function escapeHtml(text: string): string {

@@ -3,7 +3,7 @@
 // raw message stays the one copy of them (lib/store keeps it), so a 25 MiB
 // attachment costs no memory here.
 import { Readable } from "node:stream";
-import { convert as htmlToText } from "html-to-text";
+import { convert as htmlToText, type HtmlToTextOptions } from "html-to-text";
 import {
   MailParser,
   type AddressObject,
@@ -12,6 +12,7 @@ import {
   type Headers,
   type MessageText,
 } from "mailparser";
+import { htmlPreviewText } from "./html-preview.ts";
 
 export type ParsedAddress = { name: string; address: string };
 
@@ -37,9 +38,10 @@ export type ParsedMessage = {
   messageId: string | null;
   inReplyTo: string | null;
   references: string[];
-  /** Plain text body; converted from the HTML when the message has only HTML. */
+  /** Plain text body; the HTML's readable text when the message has only HTML. */
   text: string;
   html: string | null;
+  /** The start of what the reader sees: of the HTML's readable text when there is HTML. */
   snippet: string;
   attachments: ParsedAttachment[];
 };
@@ -90,6 +92,10 @@ export function parseMessage(input: Buffer | Readable): Promise<ParsedMessage> {
       skipTextToHtml: true,
       skipTextLinks: true,
       skipImageLinks: true,
+      // mailparser's own HTML->text keeps link targets and image URLs
+      // ("Sale [http://tracker...]"): the text of HTML is rendered below,
+      // readable, instead.
+      skipHtmlToText: true,
     });
     const result = emptyParsedMessage();
     let headers: Headers | undefined;
@@ -98,10 +104,12 @@ export function parseMessage(input: Buffer | Readable): Promise<ParsedMessage> {
     const finish = () => {
       if (!ended || pending > 0) return;
       if (headers) readHeaders(headers, result);
-      // mailparser renders HTML as text only for a top-level HTML part; an
-      // HTML-only body inside multipart/related or /alternative gets none.
       if (!result.text.trim() && result.html) result.text = renderHtmlAsText(result.html);
-      result.snippet = makeSnippet(result.text);
+      // The reading pane shows the HTML when there is one, so the list
+      // previews it too; the text part (often bare tracking URLs) only when
+      // the HTML shows no text.
+      const shown = result.html ? makeSnippet(htmlPreviewText(result.html, SNIPPET_LENGTH)) : "";
+      result.snippet = shown || makeSnippet(result.text);
       resolve(result);
     };
 
@@ -189,25 +197,42 @@ function messageIds(value: unknown): string[] {
   return text.match(MSG_ID) ?? [];
 }
 
+// The text a reader sees: link texts without their targets, no images (nor
+// their URLs or alt texts, which previews leave out too), headings as
+// written rather than upper-cased, no rules of dashes, list items without "*".
+const READABLE_TEXT: HtmlToTextOptions = {
+  wordwrap: false,
+  selectors: [
+    { selector: "a", options: { ignoreHref: true } },
+    { selector: "img", format: "skip" },
+    { selector: "hr", format: "skip" },
+    { selector: "ul", options: { itemPrefix: " " } },
+    ...["h1", "h2", "h3", "h4", "h5", "h6"].map((selector) => ({
+      selector,
+      options: { uppercase: false },
+    })),
+  ],
+};
+
+/** The readable text of an HTML body (of its first MAX_HTML_TO_TEXT_CHARS). */
 function renderHtmlAsText(html: string): string {
   try {
-    return htmlToText(html.slice(0, MAX_HTML_TO_TEXT_CHARS), {
-      wordwrap: false,
-      selectors: [
-        { selector: "a", options: { ignoreHref: true } },
-        { selector: "img", format: "skip" },
-      ],
-    }).trim();
+    return htmlToText(html.slice(0, MAX_HTML_TO_TEXT_CHARS), READABLE_TEXT).trim();
   } catch {
     return "";
   }
 }
+
+// Invisible characters newsletters pad their preview text with (zero-width
+// spaces and joiners, soft hyphens, the combining grapheme joiner, BOMs).
+const INVISIBLE = /[\u00ad\u034f\u200b-\u200f\u2060\ufeff]/g;
 
 /** The first SNIPPET_LENGTH characters of the text, whitespace collapsed. */
 export function makeSnippet(text: string): string {
   // Only the start of a long body is looked at: collapsing megabytes for 200 characters is waste.
   const collapsed = text
     .slice(0, SNIPPET_LENGTH * 8)
+    .replace(INVISIBLE, "")
     .replace(/\s+/g, " ")
     .trim();
   return collapsed.length > SNIPPET_LENGTH

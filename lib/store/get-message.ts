@@ -34,6 +34,8 @@ export type MessageDetail = {
   flagged: boolean;
   answered: boolean;
   size: number;
+  /** The list's preview line (lib/mime/parse-message.ts), shown while the message is collapsed. */
+  snippet: string;
   text: string;
   hasHtml: boolean;
   /** The HTML refers to remote images or styles (the "Show images" bar). */
@@ -69,6 +71,7 @@ type DetailRow = {
   flagged: boolean;
   answered: boolean;
   size: number;
+  snippet: string;
   text: string;
   html: string | null;
   attachments: unknown;
@@ -103,6 +106,7 @@ function toDetail(row: DetailRow): MessageDetail {
     flagged: row.flagged,
     answered: row.answered,
     size: Number(row.size),
+    snippet: row.snippet,
     text: row.text,
     hasHtml: row.html !== null && row.html.trim() !== "",
     remoteContent: row.html !== null && hasRemoteContent(row.html),
@@ -122,7 +126,7 @@ export function conversationSql(accountId: string, messageId: string): Prisma.Sq
     SELECT m."id"::text AS "id", m."mailboxId"::text AS "mailboxId", b."name" AS "mailboxName",
       b."specialUse"::text AS "specialUse", m."threadId"::text AS "threadId", m."fromName", m."fromAddress",
       m."toList", m."ccList", m."subject", m."sentAt", m."receivedAt", m."seen", m."flagged", m."answered",
-      m."size", left(s."textBody", ${MAX_TEXT_CHARS}::int) AS "text", s."htmlBody" AS "html",
+      m."size", m."snippet", left(s."textBody", ${MAX_TEXT_CHARS}::int) AS "text", s."htmlBody" AS "html",
       m."claimedLocalSender",
       COALESCE((SELECT json_agg(json_build_object('index', a."index", 'filename', a."filename",
           'contentType', a."contentType", 'size', a."size", 'contentId', a."contentId", 'inline', a."inline")

@@ -112,7 +112,7 @@ test("conflicts and bad targets are refused with clear errors", async () => {
       "team@mail.test is already an alias or list.",
     ],
     [{ address: "x@elsewhere.test", targets: carol.address }, "elsewhere.test is not hosted here."],
-    [{ address: "y@mail.test", targets: "not an address" }, "not is not an address."],
+    [{ address: "y@mail.test", targets: "not an address" }, "“not an address” is not an address."],
     [
       { address: "y@mail.test", targets: "ghost@mail.test" },
       "ghost@mail.test is on a domain hosted here but names no account, alias or list.",

@@ -1,7 +1,7 @@
 // The webmail in Chromium against the production build: live arrival, the
 // reading pane (conversation, attachments, inline and remote images, view
-// original, print), search operators, accessibility, narrow screens and
-// dark mode. Actions, shortcuts and folders: mail-organise.test.ts.
+// original, print), preview lines, search operators, accessibility, narrow
+// screens and dark mode. Actions, shortcuts and folders: mail-organise.test.ts.
 import assert from "node:assert/strict";
 import http from "node:http";
 import { test } from "node:test";
@@ -247,7 +247,62 @@ test("conversation view shows the thread with the user's reply from Sent, newest
   );
   await cards.nth(1).locator(".folder-tag", { hasText: "Sent" }).waitFor();
   await cards.nth(1).locator("summary").click();
-  await cards.nth(1).getByText("Yes, at noon.").waitFor();
+  await cards.nth(1).getByTestId("message-text").getByText("Yes, at noon.").waitFor();
+  await context.close();
+});
+
+test("an HTML mail's preview line is its readable text: list, search results, collapsed conversation rows", async () => {
+  const { account, page, context } = await openMail("previews");
+  const t0 = Date.now() - 2 * 60_000;
+  await deliverMail(
+    account.id,
+    {
+      from: "Shop <news@shop.example>",
+      to: account.address,
+      subject: "Spring sale",
+      messageId: "<sale-1@shop.example>",
+      // As newsletters come: tracked links around images, a tracking pixel,
+      // a text alternative of bare tracking URLs.
+      text: "View online: http://tracker.example/v?u=1\n[http://img.example/logo.png]",
+      html:
+        '<a href="http://tracker.example/c?u=1"><img src="http://img.example/logo.png" alt="Shop"></a>' +
+        '<h1>Spring sale</h1><p>Everything <a href="http://tracker.example/c?u=2">half price</a> ' +
+        'until Sunday.<img src="http://tracker.example/open.gif" width="1" height="1"></p>',
+    },
+    new Date(t0),
+  );
+  await deliverMail(
+    account.id,
+    {
+      from: "Shop <news@shop.example>",
+      to: account.address,
+      subject: "Re: Spring sale",
+      text: "Last day today.",
+      inReplyTo: "<sale-1@shop.example>",
+      references: "<sale-1@shop.example>",
+    },
+    new Date(t0 + 60_000),
+  );
+  const readable = "Spring sale Everything half price until Sunday.";
+  const newsletter = row(page, "Spring sale").filter({ hasNotText: "Re: Spring sale" });
+  await page.reload();
+  assert.equal(await newsletter.locator(".row-snippet").textContent(), readable);
+
+  await page.goto(`/mail?q=${encodeURIComponent("spring sale")}`);
+  await page.getByRole("heading", { name: "Search results" }).waitFor();
+  assert.equal(await newsletter.locator(".row-snippet").textContent(), readable);
+
+  // The conversation of the answer: the newsletter, collapsed, shows its
+  // preview line, and hides it once opened; the answer, shown open, has none.
+  await row(page, "Re: Spring sale").click();
+  await page.getByText("2 messages in this conversation").waitFor();
+  const cards = page.getByTestId("conversation-message");
+  const preview = cards.nth(0).getByTestId("card-snippet");
+  assert.equal(await preview.textContent(), readable);
+  assert.ok(await preview.isVisible(), "shown while collapsed");
+  assert.equal(await cards.nth(1).getByTestId("card-snippet").count(), 0);
+  await cards.nth(0).locator("summary").click();
+  await preview.waitFor({ state: "hidden" });
   await context.close();
 });
 

@@ -109,12 +109,25 @@ async function frameLoaded(watch: Watch, messageId: string): Promise<void> {
     canary: (window as unknown as { __canary: string }).__canary,
     xss: (window as unknown as { __xss: string[] }).__xss,
     frames: document.querySelectorAll("iframe").length,
-    // Markup of a payload in the top document (the app itself has none of these).
+    // Markup of a payload in the top document (the app itself has none of
+    // these but its icons: app/_components/icons.tsx, decorative SVGs of
+    // plain paths, which are not counted).
     foreign: [
       ...document.querySelectorAll(
         "svg, math, object, embed, form:not([role=search]), base, meta[http-equiv]",
       ),
     ]
+      .filter(
+        (n) =>
+          !(
+            n.matches('svg[class^="icon icon-"][aria-hidden="true"]') &&
+            [...n.querySelectorAll("*")].every(
+              (c) =>
+                c.tagName === "path" &&
+                [...c.attributes].every((a) => a.name === "d" || a.name === "fill"),
+            )
+          ),
+      )
       .map((n) => n.tagName)
       .concat(
         [...document.querySelectorAll("*")].flatMap((n) =>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getUserSettings } from "@/lib/accounts/user-settings";
 import { currentAccount } from "@/app/_server/mail";
+import { Icon } from "@/app/_components/icons";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { PasswordForm } from "./_components/password-form";
 import { ProfileForm } from "./_components/profile-form";
@@ -19,7 +20,7 @@ export default async function SettingsPage() {
     <div className="settings-page">
       <header className="settings-top">
         <Link href="/mail" className="button quiet">
-          ← Back to mail
+          <Icon name="back" /> Back to mail
         </Link>
         <h1>Settings</h1>
         <span className="muted" data-testid="settings-address">

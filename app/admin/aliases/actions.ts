@@ -10,13 +10,17 @@ import type { AdminActionState } from "@/app/admin/_server/admin-action-state";
 import { runAdminAction } from "@/app/admin/_server/run-admin-action";
 import { createAlias, deleteAlias, updateAlias, type AliasSummary } from "@/lib/admin/aliases";
 import type { AuthenticatedAccount } from "@/lib/accounts/authenticate";
+import { parseAddressList } from "@/lib/mime/address-list";
 
 export type AliasFormState = AdminActionState;
 
+// A pasted list as the composer reads one ("Ann <ann@x>; Bob <bob@y>", a
+// line each...); a piece that is no address stays as written, for lib to
+// name in its error.
 const targetsField = z
   .string()
   .max(200_000)
-  .transform((text) => text.split(/[\s,;]+/).filter(Boolean));
+  .transform((text) => parseAddressList(text).map((a) => a.address || a.text));
 
 const fields = {
   owner: z.string().trim().max(320).default(""),

@@ -185,6 +185,63 @@ test("reply goes to the sender; reply all adds the others and drops the user's a
   );
 });
 
+test("replying to one's own message addresses its recipients, never only oneself or nobody", () => {
+  const own = ["ann@mail.test", "team@mail.test"];
+  const addresses = (r: { to: { address: string }[]; cc: { address: string }[] }) => ({
+    to: r.to.map((a) => a.address),
+    cc: r.cc.map((a) => a.address),
+  });
+  const mine = (from: string, to: string[], cc: string[] = []): OriginalMessage => ({
+    ...original,
+    from: { name: "Ann", address: from },
+    replyTo: [],
+    to: to.map((address) => ({ name: "", address })),
+    cc: cc.map((address) => ({ name: "", address })),
+  });
+  // From Sent: To of the original; Reply all also its Cc; the user's own
+  // addresses (account, an owned alias, a subaddress) left out.
+  const sent = mine(
+    "ann@mail.test",
+    ["bob@example.org", "ann+x@mail.test"],
+    ["carol@example.org", "team@mail.test"],
+  );
+  assert.deepEqual(addresses(replyRecipients(sent, own, false)), {
+    to: ["bob@example.org"],
+    cc: [],
+  });
+  assert.deepEqual(addresses(replyRecipients(sent, own, true)), {
+    to: ["bob@example.org"],
+    cc: ["carol@example.org"],
+  });
+  // Sent as an owned alias (or a subaddress), a Reply-To of one's own ignored.
+  const asAlias = {
+    ...mine("team+news@mail.test", ["dave@example.org"]),
+    replyTo: [{ name: "", address: "team@mail.test" }],
+  };
+  assert.deepEqual(addresses(replyRecipients(asAlias, own, false)).to, ["dave@example.org"]);
+  // Sent to Cc only: those people are the To.
+  const ccOnly = mine("ann@mail.test", [], ["carol@example.org", "erin@example.org"]);
+  assert.deepEqual(addresses(replyRecipients(ccOnly, own, false)), {
+    to: ["carol@example.org", "erin@example.org"],
+    cc: [],
+  });
+  // A note to oneself, or to an alias one owns: the reply goes there again.
+  assert.deepEqual(
+    addresses(replyRecipients(mine("ann@mail.test", ["ann@mail.test"]), own, true)),
+    { to: ["ann@mail.test"], cc: [] },
+  );
+  assert.deepEqual(
+    addresses(
+      replyRecipients(mine("ann@mail.test", ["team@mail.test"], ["ann@mail.test"]), own, true),
+    ),
+    { to: ["team@mail.test"], cc: [] },
+  );
+  // Nothing but the From: back to it.
+  assert.deepEqual(addresses(replyRecipients(mine("ann@mail.test", []), own, false)).to, [
+    "ann@mail.test",
+  ]);
+});
+
 test("subjects do not pile up; threading ids follow RFC 5322", () => {
   assert.equal(replySubject("Plans"), "Re: Plans");
   assert.equal(replySubject("Re: Plans"), "Re: Plans");

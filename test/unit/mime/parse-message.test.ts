@@ -95,3 +95,76 @@ test("snippets are whitespace-collapsed and cut", () => {
   assert.equal(long.length, SNIPPET_LENGTH);
   assert.ok(long.endsWith("…"));
 });
+
+// A newsletter as senders build them: tracked links around images, a
+// padded preview text, a text alternative full of tracking URLs.
+const NEWSLETTER_HTML =
+  '<html><head><style>p{color:red}</style></head><body><span style="display:none">' +
+  "Spring sale starts now" +
+  "&zwnj;&nbsp;&#8203;&shy;&#847;".repeat(40) +
+  '</span><a href="http://tracker.example/c?u=1"><img src="http://img.example/logo.png" alt="Shop"></a>' +
+  "<h1>Weekly news</h1><hr>" +
+  '<p>Big <a href="http://tracker.example/c?u=2">savings</a> today <img src="http://tracker.example/open.gif" width="1"></p>' +
+  "</body></html>";
+const READABLE = "Spring sale starts now Weekly news Big savings today";
+
+test("an HTML mail's snippet and text are its readable text, not link targets or image URLs", async () => {
+  const htmlOnly = await parseMessage(
+    Buffer.from(
+      `From: news@example.org\r\nSubject: News\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${NEWSLETTER_HTML}\r\n`,
+    ),
+  );
+  assert.equal(htmlOnly.snippet, READABLE);
+  assert.doesNotMatch(htmlOnly.text, /tracker|img\.example|\[http/);
+  assert.match(htmlOnly.text, /Big savings today/);
+
+  const alternative = await parseMessage(
+    Buffer.from(
+      [
+        "From: news@example.org",
+        "Subject: News",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/alternative; boundary="alt"',
+        "",
+        "--alt",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "View in browser: http://tracker.example/c?u=0",
+        "[http://img.example/logo.png] Weekly news",
+        "--alt",
+        "Content-Type: text/html; charset=utf-8",
+        "",
+        NEWSLETTER_HTML,
+        "--alt--",
+        "",
+      ].join("\r\n"),
+    ),
+  );
+  // The reading pane shows the HTML: so does the preview line.
+  assert.equal(alternative.snippet, READABLE);
+  // The text part is kept as sent (search finds what it says).
+  assert.match(alternative.text, /View in browser/);
+
+  // An HTML part with no text in it: the text part's start is the preview.
+  const imageOnly = await parseMessage(
+    Buffer.from(
+      [
+        "Subject: Poster",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/alternative; boundary="alt"',
+        "",
+        "--alt",
+        "Content-Type: text/plain",
+        "",
+        "See the poster",
+        "--alt",
+        "Content-Type: text/html",
+        "",
+        '<img src="http://img.example/poster.png">',
+        "--alt--",
+        "",
+      ].join("\r\n"),
+    ),
+  );
+  assert.equal(imageOnly.snippet, "See the poster");
+});

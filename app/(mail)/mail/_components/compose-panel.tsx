@@ -14,6 +14,7 @@ import {
   sendAction,
   type ComposeOpen,
 } from "../compose-actions";
+import { Icon } from "@/app/_components/icons";
 import { RecipientField, type Chip } from "./recipient-field";
 import { RichEditor, type Editor } from "./rich-editor";
 import { UploadAbortedError, uploadFile, type UploadHandle } from "./upload-file";
@@ -330,7 +331,7 @@ export function ComposePanel({
           aria-label="Close and save draft"
           onClick={() => void close()}
         >
-          ×
+          <Icon name="close" />
         </button>
       </header>
       <div className="compose-fields">

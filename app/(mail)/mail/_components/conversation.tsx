@@ -100,6 +100,12 @@ function MessageCard({
     >
       <summary>
         <span className="card-from">{from}</span>
+        {/* Hidden once the card is opened (CSS); not there at all for one shown open. */}
+        {message.snippet && !expanded ? (
+          <span className="card-snippet" data-testid="card-snippet">
+            {message.snippet}
+          </span>
+        ) : null}
         {showFolder ? <span className="folder-tag">{message.mailboxName}</span> : null}
         <span className="card-date">
           <LocalTime iso={message.date.toISOString()} />

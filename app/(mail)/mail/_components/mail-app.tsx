@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import type { FolderDto, MessageRowDto } from "@/app/_server/mail";
+import { Icon } from "@/app/_components/icons";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import {
   archiveAction,
@@ -410,7 +411,7 @@ export function MailApp({
           aria-expanded={foldersOpen}
           onClick={() => setFoldersOpen((o) => !o)}
         >
-          <span aria-hidden="true">☰</span>
+          <Icon name="menu" />
         </button>
         <strong className="brand">Mail</strong>
         <ComposeHost />
@@ -445,7 +446,7 @@ export function MailApp({
         </span>
         <button
           type="button"
-          className="icon-button"
+          className="icon-button help-button"
           aria-label="Keyboard shortcuts"
           onClick={() => setHelpOpen(true)}
         >
@@ -457,7 +458,7 @@ export function MailApp({
           aria-label="Settings"
           title="Settings"
         >
-          <span aria-hidden="true">⚙</span>
+          <Icon name="settings" />
         </a>
         <SignOutButton />
       </header>
@@ -679,7 +680,7 @@ export function MailApp({
                 className="button small quiet back-button"
                 onClick={() => open(null)}
               >
-                ← Back to {title}
+                <Icon name="back" /> Back to {title}
               </button>
               {children}
             </>

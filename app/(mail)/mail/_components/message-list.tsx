@@ -2,6 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import type { MessageRowDto } from "@/app/_server/mail";
+import { Icon } from "@/app/_components/icons";
 import { DRAG_TYPE } from "./folder-pane";
 import { LocalTime } from "./local-time";
 import { mailHref, type MailLocation } from "./mail-url";
@@ -109,7 +110,7 @@ export function MessageList({
                 <span className="row-snippet">{m.snippet}</span>
                 {m.hasAttachments ? (
                   <span className="row-attachment" title="Has attachments">
-                    <span aria-hidden="true">📎</span>
+                    <Icon name="attachment" />
                     <span className="visually-hidden">, has attachments</span>
                   </span>
                 ) : null}
@@ -121,7 +122,7 @@ export function MessageList({
                 aria-label={m.flagged ? `Unflag: ${subject}` : `Flag: ${subject}`}
                 onClick={() => onToggleFlag(m)}
               >
-                <span aria-hidden="true">⚑</span>
+                <Icon name={m.flagged ? "flag" : "flagOutline"} />
               </button>
             </li>
           );

@@ -1,28 +1,34 @@
 "use client";
 
 // A To/Cc/Bcc field: typed addresses become chips (on comma, semicolon,
-// Enter, Tab or leaving the field), invalid ones are flagged at once, and
-// suggestions come from the account's contacts as the user types.
+// Enter, Tab or leaving the field), pasted lists become one chip per address
+// (lib/mime/address-list.ts reads them: commas, semicolons, line breaks or
+// spaces between them, quoted names with commas in them), invalid pieces are
+// flagged at once, and suggestions come from the account's contacts as the
+// user types.
 import { useEffect, useId, useState } from "react";
 import { isValidRecipientAddress, type MailAddress } from "@/lib/compose/model";
+import { parseAddressList, splitTypedAddresses, type ListedAddress } from "@/lib/mime/address-list";
+import { MAX_DISPLAY_NAME_LENGTH } from "@/lib/config/limits";
 import { suggestContactsAction } from "../compose-actions";
+import { Icon } from "@/app/_components/icons";
 
 export type Chip = MailAddress & { valid: boolean };
 
-/** "Name <a@b>" or "a@b" as a chip. */
-export function parseChip(text: string): Chip | null {
-  const t = text
-    .trim()
-    .replace(/[,;]+$/, "")
-    .trim();
-  if (!t) return null;
-  const m = /^(.*?)\s*<([^<>]*)>$/.exec(t);
-  const name = (m ? m[1]! : "")
-    .replace(/^"|"$/g, "")
-    .replace(/[\r\n]+/g, " ")
-    .trim();
-  const address = (m ? m[2]! : t).trim().toLowerCase();
-  return { name, address, valid: isValidRecipientAddress(address) };
+/** A piece of an address list as a chip; one that is not an address shows as it was typed. */
+function toChip(piece: ListedAddress): Chip {
+  const address = piece.address.toLowerCase();
+  if (!isValidRecipientAddress(address)) return { name: "", address: piece.text, valid: false };
+  return { name: piece.name.slice(0, MAX_DISPLAY_NAME_LENGTH), address, valid: true };
+}
+
+/** `chips` with the new ones after them, each address once. */
+function withChips(chips: Chip[], added: Chip[]): Chip[] {
+  const out = [...chips];
+  for (const chip of added) {
+    if (!out.some((c) => c.address === chip.address)) out.push(chip);
+  }
+  return out;
 }
 
 export function RecipientField({
@@ -61,15 +67,15 @@ export function RecipientField({
   }, [text, chips]);
   const shown = text.trim() ? suggestions : [];
 
-  const add = (chip: Chip | null) => {
+  // Every chip of one commit is added in one change: a change per chip
+  // would each start from the same old list, and only the last would stay.
+  const add = (added: Chip[]) => {
     setText("");
     setSuggestions([]);
-    if (!chip || chips.some((c) => c.address === chip.address)) return;
-    onChange([...chips, chip]);
+    const next = withChips(chips, added);
+    if (next.length !== chips.length) onChange(next);
   };
-  const commitText = (value: string) => {
-    for (const part of value.split(/[,;]/)) add(parseChip(part));
-  };
+  const commitText = (value: string) => add(parseAddressList(value).map(toChip));
 
   return (
     <div className="recipient-field">
@@ -90,7 +96,7 @@ export function RecipientField({
               aria-label={`Remove ${c.address}`}
               onClick={() => onChange(chips.filter((x) => x.address !== c.address))}
             >
-              ×
+              <Icon name="close" />
             </button>
           </span>
         ))}
@@ -105,9 +111,23 @@ export function RecipientField({
           aria-autocomplete="list"
           value={text}
           onChange={(e) => {
-            const value = e.target.value;
-            if (/[,;]/.test(value)) commitText(value);
-            else setText(value);
+            // A comma or semicolon inside a quoted name does not end the address.
+            const { done, rest } = splitTypedAddresses(e.target.value);
+            if (done.length > 0) {
+              add(done.map(toChip));
+              setText(rest);
+            } else setText(e.target.value);
+          }}
+          onPaste={(e) => {
+            // A one-line input drops the line breaks of a pasted list (and
+            // with them the separators): read the clipboard's own text.
+            const pasted = e.clipboardData.getData("text/plain");
+            if (!/[,;\r\n]/.test(pasted) && parseAddressList(pasted).length < 2) return;
+            e.preventDefault();
+            const input = e.currentTarget;
+            const before = text.slice(0, input.selectionStart ?? text.length);
+            const after = text.slice(input.selectionEnd ?? text.length);
+            commitText(`${before}${pasted}${after}`);
           }}
           onKeyDown={(e) => {
             if (e.key === "ArrowDown" && shown.length > 0) {
@@ -118,7 +138,7 @@ export function RecipientField({
               setActive((i) => (i - 1 + shown.length) % shown.length);
             } else if ((e.key === "Enter" || e.key === "Tab") && shown[active]) {
               e.preventDefault();
-              add({ ...shown[active]!, valid: true });
+              add([{ ...shown[active]!, valid: true }]);
             } else if (e.key === "Enter" && text.trim()) {
               e.preventDefault();
               commitText(text);
@@ -144,7 +164,7 @@ export function RecipientField({
               aria-selected={i === active}
               onMouseDown={(e) => {
                 e.preventDefault();
-                add({ ...s, valid: true });
+                add([{ ...s, valid: true }]);
               }}
             >
               {s.name ? `${s.name} <${s.address}>` : s.address}

@@ -8,6 +8,7 @@ import Placeholder from "@tiptap/extension-placeholder";
 import { EditorContent, useEditor, type Editor } from "@tiptap/react";
 import StarterKit from "@tiptap/starter-kit";
 import { useEffect, useRef } from "react";
+import { Icon } from "@/app/_components/icons";
 
 function ToolbarButton({
   label,
@@ -101,21 +102,21 @@ export function RichEditor({
           active={editor.isActive("bulletList")}
           onClick={() => chain().toggleBulletList().run()}
         >
-          •≡
+          <Icon name="bulletList" />
         </ToolbarButton>
         <ToolbarButton
           label="Numbered list"
           active={editor.isActive("orderedList")}
           onClick={() => chain().toggleOrderedList().run()}
         >
-          1≡
+          <Icon name="numberedList" />
         </ToolbarButton>
         <ToolbarButton
           label="Quote"
           active={editor.isActive("blockquote")}
           onClick={() => chain().toggleBlockquote().run()}
         >
-          ❝
+          <Icon name="quote" />
         </ToolbarButton>
         <ToolbarButton
           label="Link"
@@ -128,7 +129,7 @@ export function RichEditor({
             else chain().extendMarkRange("link").setLink({ href: href.trim() }).run();
           }}
         >
-          🔗
+          <Icon name="link" />
         </ToolbarButton>
         <ToolbarButton
           label="Insert image"
@@ -137,7 +138,7 @@ export function RichEditor({
             if (src) chain().setImage({ src }).run();
           }}
         >
-          🖼
+          <Icon name="image" />
         </ToolbarButton>
       </div>
       <EditorContent editor={editor} />

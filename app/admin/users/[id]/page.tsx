@@ -5,6 +5,7 @@ import { getAccountForAdmin } from "@/lib/accounts/list-accounts";
 import { listSignInEvents } from "@/lib/accounts/sign-in-events";
 import { clientNetwork } from "@/lib/auth/client-network";
 import { listAddressThrottles, listNetworkThrottles } from "@/lib/auth/login-throttle";
+import { Icon } from "@/app/_components/icons";
 import { requireAdmin } from "@/app/_server/admin";
 import { ActionForm } from "../../_components/action-form";
 import { formatBytes, formatTime } from "../../_components/format";
@@ -43,7 +44,9 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
   return (
     <>
       <p>
-        <Link href="/admin/users">← Users</Link>
+        <Link href="/admin/users" className="back-link">
+          <Icon name="back" /> Users
+        </Link>
       </p>
       <h1>{account.address}</h1>
       <dl className="admin-facts">
