@@ -247,6 +247,10 @@ test("no page draws icons with emoji or symbol characters; the SVG icons render 
   await page.getByTestId("message-row").first().waitFor();
   await assertIconsDrawn(page, "inbox", ["settings", "flag", "flagOutline", "attachment"]);
   await page.getByRole("link", { name: "Settings" }).waitFor();
+  // What the button shows, not only its name: a flex button drops the space
+  // that starts a child's text, and once showed "Newmessage".
+  const shown = await page.getByRole("button", { name: "New message", exact: true }).innerText();
+  assert.equal(shown.replace(/\n/g, "").replace(/\u00a0/g, " "), "New message");
   await page.getByRole("button", { name: "Unflag: With a file" }).waitFor();
   await page.getByText(", has attachments").first().waitFor({ state: "attached" });
 

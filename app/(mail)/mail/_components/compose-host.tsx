@@ -144,7 +144,7 @@ export function ComposeHost() {
         className="button small compose-button"
         onClick={() => void start("new", null)}
       >
-        New<span className="wide-only"> message</span>
+        New<span className="wide-only">&nbsp;message</span>
       </button>
       <button type="button" className="button small quiet" onClick={() => void showOutbox()}>
         Outbox
