@@ -3,7 +3,7 @@
 import { after } from "node:test";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
 
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -17,7 +17,7 @@ const FLAGS = [
 export async function launchBrowser(): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: FLAGS,
+    args: CHROMIUM_FLAGS,
   });
   after(() => browser.close());
   return browser;

@@ -15,8 +15,24 @@ import {
   type ComposeOpen,
   type PendingSendDto,
 } from "../compose-actions";
-import { ComposePanel, type SentInfo } from "./compose-panel";
+import type { SentInfo } from "./compose-panel";
 import "./compose.css";
+
+// The composer holds the rich-text editor (Tiptap on ProseMirror), the largest
+// client library: it is fetched when a composer is first asked for, in
+// parallel with the server's answer, or earlier when the pointer reaches the
+// New message button, so /mail itself stays within its JavaScript budget.
+type ComposePanelModule = typeof import("./compose-panel");
+let composePanelLoad: Promise<ComposePanelModule> | null = null;
+function loadComposePanel(): Promise<ComposePanelModule> {
+  composePanelLoad ??= import("./compose-panel").catch((error: unknown) => {
+    composePanelLoad = null; // a failed download is tried again next time
+    throw error;
+  });
+  return composePanelLoad;
+}
+const COMPOSER_UNAVAILABLE =
+  "The composer could not be loaded. Check the connection and try again.";
 
 export type ComposeMode = "new" | "reply" | "reply-all" | "forward" | "draft";
 export const COMPOSE_EVENT = "mail:compose";
@@ -43,6 +59,18 @@ export function ComposeHost() {
   const [outbox, setOutbox] = useState<PendingSendDto[] | null>(null);
   const outboxRef = useRef<HTMLDialogElement>(null);
   const opening = useRef(false);
+  const [panel, setPanel] = useState<ComposePanelModule | null>(null);
+
+  /** The composer's code, fetched once; false (and a message) when it cannot be. */
+  const ensurePanel = useCallback(async (): Promise<boolean> => {
+    try {
+      setPanel(await loadComposePanel());
+      return true;
+    } catch {
+      setMessage(COMPOSER_UNAVAILABLE);
+      return false;
+    }
+  }, []);
 
   const say = useCallback((text: string) => setMessage(text), []);
   useEffect(() => {
@@ -56,18 +84,22 @@ export function ComposeHost() {
       if (opening.current) return;
       opening.current = true;
       try {
-        const result = await startComposeAction(mode, messageId);
+        const [result, loaded] = await Promise.all([
+          startComposeAction(mode, messageId),
+          ensurePanel(),
+        ]);
+        if (!loaded) return;
         if (result.ok) setOpen({ key: Date.now(), title: TITLES[mode], state: result.value });
         else say(result.error);
       } finally {
         opening.current = false;
       }
     },
-    [say],
+    [say, ensurePanel],
   );
 
   const takeBack = async (pendingId: string) => {
-    const result = await cancelSendAction(pendingId);
+    const [result] = await Promise.all([cancelSendAction(pendingId), ensurePanel()]);
     setUndo(null);
     if (!result.ok) {
       say(result.error);
@@ -143,14 +175,16 @@ export function ComposeHost() {
         type="button"
         className="button small compose-button"
         onClick={() => void start("new", null)}
+        onPointerEnter={() => void loadComposePanel().catch(() => {})}
+        onFocus={() => void loadComposePanel().catch(() => {})}
       >
         New<span className="wide-only">&nbsp;message</span>
       </button>
       <button type="button" className="button small quiet" onClick={() => void showOutbox()}>
         Outbox
       </button>
-      {open ? (
-        <ComposePanel
+      {open && panel ? (
+        <panel.ComposePanel
           key={open.key}
           initial={open.state}
           title={open.title}
