@@ -121,10 +121,10 @@ export type AxeViolation = {
   nodes: { target: unknown }[];
 };
 
-/** axe-core's serious and critical violations on the page as it is now. */
-export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+/** Every axe-core violation on the page as it is now. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ content: await axeSource });
-  const violations = await page.evaluate(async () => {
+  return page.evaluate(async () => {
     const axe = (
       window as unknown as {
         axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> };
@@ -138,5 +138,11 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
       nodes: { target: unknown }[];
     }[];
   });
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  return (await axeViolations(page)).filter(
+    (v) => v.impact === "serious" || v.impact === "critical",
+  );
 }

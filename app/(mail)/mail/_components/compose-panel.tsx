@@ -320,7 +320,7 @@ export function ComposePanel({
         for (const file of e.dataTransfer.files) void upload(file, false);
       }}
     >
-      <header className="compose-header">
+      <div className="compose-header">
         <h2>{title}</h2>
         <span className="muted small" role="status" data-testid="draft-status">
           {saveState}
@@ -333,7 +333,7 @@ export function ComposePanel({
         >
           <Icon name="close" />
         </button>
-      </header>
+      </div>
       <div className="compose-fields">
         {/* A choice only when there is one to make (as in Gmail): most accounts send as themselves. */}
         {initial.fromAddresses.length > 1 ? (

@@ -462,7 +462,7 @@ export function MailApp({
         </a>
         <SignOutButton />
       </header>
-      <div className="mail-panes">
+      <main className="mail-panes">
         <FolderPane
           folders={folders}
           currentId={view.query ? null : view.folderId}
@@ -688,7 +688,7 @@ export function MailApp({
             <p className="empty-state">Select a message to read it.</p>
           )}
         </section>
-      </div>
+      </main>
       <ShortcutHelp open={helpOpen} onClose={() => setHelpOpen(false)} />
       <div className="toast" role="status" aria-live="polite">
         {status}
