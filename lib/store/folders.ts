@@ -118,11 +118,17 @@ export async function createFolder(
       if (await nameTaken(tx, accountId, name, null)) {
         throw new UserError("invalid_input", `A folder named “${name}” already exists.`, "name");
       }
+      // RFC 3501 §2.3.1.1: larger than any this name had, even within one second.
+      const [{ uidValidity }] = (await tx.$queryRaw<{ uidValidity: number }[]>`
+        UPDATE "Account" SET "lastUidValidity" = GREATEST("lastUidValidity" + 1, ${newUidValidity()}::int)
+        WHERE "id" = ${accountId}::uuid RETURNING "lastUidValidity" AS "uidValidity"`) as [
+        { uidValidity: number },
+      ];
       const row = await tx.mailbox.create({
         data: {
           accountId,
           name,
-          uidValidity: newUidValidity(),
+          uidValidity,
           subscribed: options.subscribed ?? true,
         },
         select: { id: true, name: true, specialUse: true, messageCount: true, unreadCount: true },

@@ -226,3 +226,18 @@ test("LIST (SUBSCRIBED RECURSIVEMATCH) gives CHILDINFO; RECURSIVEMATCH alone is 
   assert.match((await client.command('LIST (RECURSIVEMATCH) "" ""')).at(-1)!, /^t\d+ BAD/);
   client.destroy();
 });
+
+test("a folder deleted and made again at once gets a larger UIDVALIDITY", async () => {
+  await makeAccount("uidvalidity");
+  const client = await loggedIn("uidvalidity@mail.test");
+  const validity = async () =>
+    Number(/UIDVALIDITY (\d+)/.exec((await client.command("STATUS again (UIDVALIDITY)"))[0]!)![1]);
+  await client.command("CREATE again");
+  const before = await validity();
+  for (let i = 0; i < 3; i++) {
+    await client.command("DELETE again");
+    await client.command("CREATE again");
+  }
+  assert.ok((await validity()) >= before + 3);
+  client.destroy();
+});

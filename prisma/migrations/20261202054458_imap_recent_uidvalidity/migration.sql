@@ -1,5 +1,9 @@
 -- AlterTable
+ALTER TABLE "Account" ADD COLUMN     "lastUidValidity" INTEGER NOT NULL DEFAULT 0;
+
+-- AlterTable
 ALTER TABLE "Mailbox" ADD COLUMN     "recentUid" INTEGER NOT NULL DEFAULT 1;
+
 
 
 -- Messages stored before this migration are not \Recent.
