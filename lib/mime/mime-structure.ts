@@ -40,7 +40,14 @@ export type MimePart = {
 };
 
 export type EnvelopeAddress =
-  | { kind: "address"; name: string | null; mailbox: string | null; host: string | null }
+  | {
+      kind: "address";
+      name: string | null;
+      /** An obsolete source route ("@a,@b"), RFC 5322 §4.4 obs-route. */
+      route?: string;
+      mailbox: string | null;
+      host: string | null;
+    }
   | { kind: "group-start"; name: string }
   | { kind: "group-end" };
 
@@ -285,7 +292,9 @@ function parseAddressList(value: string | null): EnvelopeAddress[] {
   for (const entry of parsed) {
     if ("group" in entry && Array.isArray(entry.group)) {
       out.push({ kind: "group-start", name: entry.name || "" });
-      for (const member of entry.group) out.push(address(member.name, member.address));
+      // A comment alone ("group: (foo) ;") is no member (RFC 5322 §3.4).
+      for (const member of entry.group)
+        if (member.address) out.push(address(member.name, member.address));
       out.push({ kind: "group-end" });
     } else if ("address" in entry) {
       if (!entry.address && !entry.name) continue;
@@ -295,11 +304,14 @@ function parseAddressList(value: string | null): EnvelopeAddress[] {
   return out;
 }
 
-function address(name: string, addr: string): EnvelopeAddress {
+function address(name: string, addrWithRoute: string): EnvelopeAddress {
+  const route = /^(@[^:]*):(.*)$/.exec(addrWithRoute);
+  const addr = route ? route[2]! : addrWithRoute;
   const at = addr.lastIndexOf("@");
   return {
     kind: "address",
     name: name || null,
+    ...(route ? { route: route[1]! } : {}),
     mailbox: at === -1 ? addr || null : addr.slice(0, at),
     host: at === -1 ? null : addr.slice(at + 1),
   };

@@ -39,6 +39,14 @@ function regexEscape(value: string): string {
 // other octets into \nnn, so it is valid text whatever the message holds.
 const HEADER_TEXT = sql`encode(substring(s."raw" from 1 for GREATEST(position('\\x0d0a0d0a'::bytea in s."raw"), 1)), 'escape')`;
 
+// "Date: Sun, 25 Mar 2007 01:02:03 +0200" as the date 2007-03-25, or NULL.
+// make_date never sees an impossible day: those are NULL first.
+const DATE_PARTS = sql`regexp_match(${HEADER_TEXT}, '(?:^|\n)date:[ \t]*(?:[a-z]+,[ \t]*)?([0-9]{1,2})[ \t]+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[ \t]+([0-9]{4})', 'i')`;
+const SENT_DAY = sql`(SELECT CASE WHEN p[1]::int BETWEEN 1 AND 28 OR (p[1]::int <= 31
+    AND p[1]::int <= extract(day FROM (make_date(p[3]::int, position(lower(p[2]) in 'janfebmaraprmayjunjulaugsepoctnovdec') / 3 + 1, 1) + interval '1 month' - interval '1 day')))
+  THEN make_date(p[3]::int, position(lower(p[2]) in 'janfebmaraprmayjunjulaugsepoctnovdec') / 3 + 1, p[1]::int) END
+  FROM (SELECT ${DATE_PARTS} AS p) d)`;
+
 /** SQL condition over "Message" m (and "MessageSource" s when needsSource). */
 export function imapSearchCondition(key: ImapSearchKey): Sql {
   switch (key.op) {
@@ -75,10 +83,13 @@ export function imapSearchCondition(key: ImapSearchKey): Sql {
     case "text":
       return sql`(s."textBody" ILIKE ${contains(key.value)} OR ${HEADER_TEXT} ILIKE ${contains(key.value)})`;
     case "date": {
-      // RFC 3501: dates compare without time and timezone; we take UTC days.
-      const column =
-        key.field === "internal" ? sql`m."receivedAt"` : sql`COALESCE(m."sentAt", m."receivedAt")`;
-      const day = sql`(${column} AT TIME ZONE 'UTC')::date`;
+      // RFC 3501: dates compare without time and timezone; INTERNALDATE by
+      // its UTC day, SENT* by the Date header's own calendar day (imaptest's
+      // search-date), as its offset is not kept in "sentAt".
+      const day =
+        key.field === "internal"
+          ? sql`(m."receivedAt" AT TIME ZONE 'UTC')::date`
+          : sql`COALESCE(${SENT_DAY}, (COALESCE(m."sentAt", m."receivedAt") AT TIME ZONE 'UTC')::date)`;
       if (key.cmp === "before") return sql`(${day} < ${key.day}::date)`;
       if (key.cmp === "on") return sql`(${day} = ${key.day}::date)`;
       return sql`(${day} >= ${key.day}::date)`;
@@ -126,6 +137,8 @@ export function needsSource(key: ImapSearchKey): boolean {
       return true;
     case "address":
       return key.field === "bcc";
+    case "date":
+      return key.field === "sent";
     case "not":
       return needsSource(key.key);
     case "or":

@@ -2,12 +2,12 @@
 // A copy is a new Message row on the same stored source (the bytes are kept
 // once), with the original's flags, charged to the quota like a delivery;
 // a move is the webmail's move (move-messages.ts), ordered by uid.
-import { db } from "../db.ts";
+import { db, type Tx } from "../db.ts";
 import { UserError } from "../errors.ts";
 import { OverQuotaError } from "./deliver.ts";
 import { newUuidV7 } from "./ids.ts";
 import { isUuid } from "./list-messages.ts";
-import { lockMessagesByUid, MAX_MESSAGES_PER_CHANGE } from "./lock-messages.ts";
+import { lockMessagesByUid, MAX_MESSAGES_PER_CHANGE, type LockedMessage } from "./lock-messages.ts";
 import { moveLockedWithUids } from "./move-messages.ts";
 import { notifyMailboxChanges } from "./notify-change.ts";
 import { wakeSearchIndexers } from "./search-indexer.ts";
@@ -100,7 +100,34 @@ export async function moveMessagesByUid(
       if (!target) throw new UserError("not_found", "No such folder.");
       return [];
     }
-    const moved = await moveLockedWithUids(tx, accountId, rows, targetId, "uid");
+    // RFC 6851 §3.3 allows MOVE into the folder itself: each message gets a new uid.
+    const moved =
+      mailboxId === targetId
+        ? await renumberLocked(tx, accountId, mailboxId, rows)
+        : await moveLockedWithUids(tx, accountId, rows, targetId, "uid");
     return moved.map((m): [number, number] => [m.fromUid, m.uid]);
   });
+}
+
+/** Gives locked messages new uids in their own folder, in uid order (a MOVE into it). */
+async function renumberLocked(
+  tx: Tx,
+  accountId: string,
+  mailboxId: string,
+  rows: LockedMessage[],
+): Promise<{ fromUid: number; uid: number }[]> {
+  const sorted = [...rows].sort((a, b) => a.uid - b.uid);
+  const [box] = await tx.$queryRaw<{ firstUid: number; modseq: bigint }[]>`
+    UPDATE "Mailbox" SET "uidNext" = "uidNext" + ${sorted.length}::int, "highestModseq" = "highestModseq" + 1
+    WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid
+    RETURNING "uidNext" - ${sorted.length}::int AS "firstUid", "highestModseq" AS modseq`;
+  const firstUid = Number(box!.firstUid);
+  const uids = sorted.map((_, i) => firstUid + i);
+  await tx.$executeRaw`
+    UPDATE "Message" m SET "uid" = v.uid, "modseq" = ${box!.modseq}::int8
+    FROM unnest(${sorted.map((r) => r.id)}::uuid[], ${uids}::int[]) AS v(id, uid)
+    WHERE m."accountId" = ${accountId}::uuid AND m."id" = v.id`;
+  await notifyMailboxChanges(tx, accountId, [mailboxId], "removed");
+  await notifyMailboxChanges(tx, accountId, [mailboxId], "added");
+  return sorted.map((r, i) => ({ fromUid: r.uid, uid: uids[i]! }));
 }

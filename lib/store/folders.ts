@@ -92,7 +92,15 @@ async function lockUserFolder(tx: Tx, accountId: string, mailboxId: string) {
   return row;
 }
 
-export async function createFolder(accountId: string, nameInput: string): Promise<MailboxSummary> {
+/**
+ * `subscribed`: whether IMAP LSUB lists it; the webmail's folders are, an
+ * IMAP CREATE's are not until the client subscribes (RFC 3501 §6.3.6).
+ */
+export async function createFolder(
+  accountId: string,
+  nameInput: string,
+  options: { subscribed?: boolean } = {},
+): Promise<MailboxSummary> {
   const name = normalizeFolderName(nameInput);
   try {
     return await db.$transaction(async (tx) => {
@@ -110,8 +118,19 @@ export async function createFolder(accountId: string, nameInput: string): Promis
       if (await nameTaken(tx, accountId, name, null)) {
         throw new UserError("invalid_input", `A folder named “${name}” already exists.`, "name");
       }
+      // RFC 3501 §2.3.1.1: larger than any this name had, even within one second.
+      const [{ uidValidity }] = (await tx.$queryRaw<{ uidValidity: number }[]>`
+        UPDATE "Account" SET "lastUidValidity" = GREATEST("lastUidValidity" + 1, ${newUidValidity()}::int)
+        WHERE "id" = ${accountId}::uuid RETURNING "lastUidValidity" AS "uidValidity"`) as [
+        { uidValidity: number },
+      ];
       const row = await tx.mailbox.create({
-        data: { accountId, name, uidValidity: newUidValidity() },
+        data: {
+          accountId,
+          name,
+          uidValidity,
+          subscribed: options.subscribed ?? true,
+        },
         select: { id: true, name: true, specialUse: true, messageCount: true, unreadCount: true },
       });
       await notifyMailboxChanges(tx, accountId, [row.id], "mailbox");

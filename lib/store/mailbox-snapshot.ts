@@ -14,6 +14,8 @@ export type MailboxState = {
   subscribed: boolean;
   uidValidity: number;
   uidNext: number;
+  /** Messages from this uid on are \Recent for the next read-write SELECT (recent-messages.ts). */
+  recentUid: number;
   highestModseq: bigint;
   messageCount: number;
   unreadCount: number;
@@ -28,7 +30,7 @@ type MailboxRow = Omit<MailboxState, "highestModseq" | "totalBytes" | "uidNext" 
 };
 
 const MAILBOX_COLUMNS = sql`"id"::text AS "id", "name", "specialUse"::text AS "specialUse", "subscribed",
-  "uidValidity", "uidNext", "highestModseq"::text AS "highestModseq", "messageCount", "unreadCount",
+  "uidValidity", "uidNext", "recentUid", "highestModseq"::text AS "highestModseq", "messageCount", "unreadCount",
   "totalBytes"::text AS "totalBytes"`;
 
 function toState(row: MailboxRow): MailboxState {

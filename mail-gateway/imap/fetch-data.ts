@@ -23,7 +23,7 @@ function addresses(list: EnvelopeAddress[]): ImapValue {
   return list.map((a): ImapValue => {
     if (a.kind === "group-start") return [null, null, a.name, null];
     if (a.kind === "group-end") return [null, null, null, null];
-    return [a.name, null, a.mailbox, a.host];
+    return [a.name, a.route ?? null, a.mailbox, a.host];
   });
 }
 

@@ -39,7 +39,8 @@ export function decodeMailboxName(wire: string): string {
   }
   const name = wire.replace(/&([^-]*)-/g, (_, run: string) => {
     if (run === "") return "&";
-    if (!/^[A-Za-z0-9+,]+$/.test(run)) throw new ParseError("Malformed modified UTF-7 in a name");
+    if (!/^[A-Za-z0-9+,]+$/.test(run))
+      throw new ParseError("[CANNOT] Malformed modified UTF-7 in a name", "NO");
     const bytes = Buffer.from(run.replace(/,/g, "/"), "base64");
     let text = "";
     for (let i = 0; i + 1 < bytes.length; i += 2)

@@ -45,6 +45,7 @@ export type ParsedSearchKey =
   | Exclude<ImapSearchKey, { op: "not" } | { op: "or" } | { op: "and" }>
   | { op: "seq"; set: SequenceSet }
   | { op: "uidset"; set: SequenceSet }
+  | { op: "recent" }
   | { op: "not"; key: ParsedSearchKey }
   | { op: "or"; left: ParsedSearchKey; right: ParsedSearchKey }
   | { op: "and"; keys: ParsedSearchKey[] };
@@ -66,13 +67,16 @@ export type Command = { tag: string } & (
   | { name: "LOGIN"; user: string; password: string }
   | { name: "AUTHENTICATE"; mechanism: string; initial: string | null }
   | { name: "SELECT" | "EXAMINE"; mailbox: string; condstore: boolean }
-  | { name: "CREATE" | "DELETE" | "SUBSCRIBE" | "UNSUBSCRIBE"; mailbox: string }
+  | { name: "DELETE" | "SUBSCRIBE" | "UNSUBSCRIBE"; mailbox: string }
+  | { name: "CREATE"; mailbox: string; use: string[] }
   | { name: "RENAME"; mailbox: string; newName: string }
   | {
       name: "LIST" | "LSUB";
       reference: string;
       patterns: string[];
       selectSubscribed: boolean;
+      /** RFC 5258 §3.5 RECURSIVEMATCH: parents of selected folders get CHILDINFO. */
+      recursiveMatch: boolean;
       returnSpecialUse: boolean;
       returnSubscribed: boolean;
       returnStatus: StatusItem[] | null;
@@ -277,8 +281,18 @@ export class Tokens {
   /** list-mailbox: a pattern with % and * (RFC 3501 §6.3.8). */
   listMailbox(): string {
     const c = this.peek();
-    if (c === 0x22 || c === 0x7b) return decodeMailboxName(this.string().toString("latin1"));
-    return decodeMailboxName(this.atom("]%*", "a mailbox pattern"));
+    const wire =
+      c === 0x22 || c === 0x7b
+        ? this.string().toString("latin1")
+        : this.atom("]%*", "a mailbox pattern");
+    try {
+      return decodeMailboxName(wire);
+    } catch (error) {
+      // A pattern that is not valid modified UTF-7 matches no folder name, as
+      // it stands; LIST answers OK with nothing (imaptest's atoms).
+      if (error instanceof ParseError && error.status === "NO") return wire;
+      throw error;
+    }
   }
 
   flagList(): string[] {
@@ -433,14 +447,25 @@ function parseArguments(t: Tokens, tag: string, name: string, uid: boolean): Com
       }
       return { tag, name, mailbox, condstore };
     }
-    case "CREATE":
+    case "CREATE": {
+      t.sp();
+      const mailbox = t.mailbox();
+      // RFC 6154 §3 CREATE-SPECIAL-USE: CREATE name (USE (\Archive ...)).
+      const use: string[] = [];
+      if (t.maybe(" (")) {
+        const param = t.atom("", "a CREATE parameter").toUpperCase();
+        if (param !== "USE") throw new ParseError(`Unknown CREATE parameter ${param}`);
+        t.sp();
+        use.push(...t.flagList());
+        t.expect(")");
+      }
+      return { tag, name, mailbox, use };
+    }
     case "DELETE":
     case "SUBSCRIBE":
     case "UNSUBSCRIBE": {
       t.sp();
-      const mailbox = t.mailbox();
-      // RFC 6154 CREATE-SPECIAL-USE is not offered: "(USE (...))" is refused as junk.
-      return { tag, name, mailbox };
+      return { tag, name, mailbox: t.mailbox() };
     }
     case "RENAME": {
       t.sp();
@@ -529,15 +554,20 @@ function statusItems(t: Tokens): StatusItem[] {
 function parseList(t: Tokens, tag: string, name: "LIST" | "LSUB"): Command {
   t.sp();
   let selectSubscribed = false;
+  let recursiveMatch = false;
   // RFC 5258 LIST-EXTENDED selection options.
   if (name === "LIST" && t.maybe("(")) {
     while (!t.maybe(")")) {
       const option = t.atom("", "a selection option").toUpperCase();
       if (option === "SUBSCRIBED") selectSubscribed = true;
-      else if (option !== "SPECIAL-USE" && option !== "REMOTE" && option !== "RECURSIVEMATCH")
+      else if (option === "RECURSIVEMATCH") recursiveMatch = true;
+      else if (option !== "SPECIAL-USE" && option !== "REMOTE")
         throw new ParseError(`Unknown LIST selection option ${option}`);
       t.maybe(" ");
     }
+    // RFC 5258 §3.1: RECURSIVEMATCH alone (or with only REMOTE) is an error.
+    if (recursiveMatch && !selectSubscribed)
+      throw new ParseError("RECURSIVEMATCH needs another selection option");
     t.sp();
   }
   const reference = t.listMailbox();
@@ -554,7 +584,14 @@ function parseList(t: Tokens, tag: string, name: "LIST" | "LSUB"): Command {
   let returnSpecialUse = false;
   let returnSubscribed = false;
   let returnStatus: StatusItem[] | null = null;
-  if (name === "LIST" && t.maybe(" RETURN (")) {
+  if (
+    name === "LIST" &&
+    t.buf
+      .subarray(t.pos, t.pos + 9)
+      .toString("latin1")
+      .toUpperCase() === " RETURN ("
+  ) {
+    t.pos += 9;
     while (!t.maybe(")")) {
       const option = t.atom("", "a return option").toUpperCase();
       if (option === "SPECIAL-USE") returnSpecialUse = true;
@@ -573,6 +610,7 @@ function parseList(t: Tokens, tag: string, name: "LIST" | "LSUB"): Command {
     reference,
     patterns,
     selectSubscribed,
+    recursiveMatch,
     returnSpecialUse,
     returnSubscribed,
     returnStatus,
@@ -770,7 +808,9 @@ function parseSearch(t: Tokens, tag: string, uid: boolean): Command {
     t.sp();
   }
   const save = t.pos;
-  const first = t.atom("", "a search key").toUpperCase();
+  // A key may start with "(" or "*" (SEARCH (SEEN), SEARCH *), which no atom does.
+  const first =
+    t.peek() === 0x28 || t.peek() === 0x2a ? "" : t.atom("", "a search key").toUpperCase();
   if (first === "CHARSET") {
     t.sp();
     const charset = t.astring("a charset").toUpperCase();
@@ -829,12 +869,13 @@ function searchKey(t: Tokens, depth: number): ParsedSearchKey {
     case "DRAFT":
     case "UNDRAFT":
       return flag("draft", word === "DRAFT");
-    // \Recent is never set here (IMAP4rev2 dropped it): NEW is nothing, OLD everything.
-    case "NEW":
+    // \Recent is the session's (RFC 3501 §6.4.4): NEW is RECENT UNSEEN, OLD NOT RECENT.
     case "RECENT":
-      return { op: "none" };
+      return { op: "recent" };
+    case "NEW":
+      return { op: "and", keys: [{ op: "recent" }, flag("seen", false)] };
     case "OLD":
-      return { op: "all" };
+      return { op: "not", key: { op: "recent" } };
     case "KEYWORD":
     case "UNKEYWORD":
       t.sp();

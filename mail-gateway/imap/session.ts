@@ -9,6 +9,7 @@ import { isUserError } from "../../lib/errors.ts";
 import type { MessageFlags } from "../../lib/store/deliver.ts";
 import { subscribeToChanges } from "../../lib/live/index.ts";
 import { readMailboxView, type MailboxState } from "../../lib/store/mailbox-snapshot.ts";
+import { claimRecentMessages } from "../../lib/store/recent-messages.ts";
 import type { TlsCredentials } from "../smtp/tls.ts";
 import { authCommands } from "./commands/auth.ts";
 import { folderCommands } from "./commands/folders.ts";
@@ -39,6 +40,10 @@ export type SelectedMailbox = {
   highestModseq: bigint;
   /** The folder's uidNext when `uids` was last read whole (readMailboxView). */
   uidNext: number;
+  /** Uids that are \Recent in this session (lib/store/recent-messages.ts). */
+  recent: Set<number>;
+  /** Keywords announced in an untagged FLAGS since SELECT (RFC 3501 §7.2.6). */
+  keywords: Set<string>;
 };
 
 /** A NO or BAD for the tagged reply, with an RFC 5530 response code. */
@@ -149,6 +154,7 @@ export class ImapSession {
         "UNSELECT",
         "CHILDREN",
         "SPECIAL-USE",
+        "CREATE-SPECIAL-USE",
         "LIST-EXTENDED",
         "LIST-STATUS",
         "CONDSTORE",
@@ -253,8 +259,14 @@ export class ImapSession {
       const tag = /^[\x21-\x7e]+/.exec(data.toString("latin1", 0, 64))?.[0] ?? null;
       const safeTag = tag && !/[(){%*"\\+]/.test(tag) ? tag : null;
       const match = /^\[([A-Z-]+)(?: [^\]]*)?\] (.*)$/.exec(error.message);
-      if (match) this.bad(safeTag, match[2]!, error.message.slice(1, error.message.indexOf("]")));
-      else this.bad(safeTag, error.message, null);
+      if (match)
+        this.bad(
+          safeTag,
+          match[2]!,
+          error.message.slice(1, error.message.indexOf("]")),
+          error.status,
+        );
+      else this.bad(safeTag, error.message, null, error.status);
       return;
     }
     if (!STATES[command.name].includes(this.state)) {
@@ -393,7 +405,7 @@ export class ImapSession {
     await subscription.ready;
   }
 
-  select(mailbox: MailboxState, readOnly: boolean, uids: number[]): void {
+  select(mailbox: MailboxState, readOnly: boolean, uids: number[], recentFrom: number): void {
     this.selected = {
       id: mailbox.id,
       name: mailbox.name,
@@ -402,8 +414,59 @@ export class ImapSession {
       uids,
       highestModseq: mailbox.highestModseq,
       uidNext: mailbox.uidNext,
+      recent: new Set(uids.filter((uid) => uid >= recentFrom)),
+      keywords: new Set(),
     };
     this.state = "selected";
+  }
+
+  /**
+   * Where this session's \Recent messages start among uids below `uidNext`:
+   * a read-write session claims them from the folder, a read-only one only
+   * looks (RFC 3501 §6.3.2: EXAMINE does not change \Recent).
+   */
+  async recentFrom(mailbox: MailboxState, readOnly: boolean): Promise<number> {
+    if (readOnly || mailbox.recentUid >= mailbox.uidNext) return mailbox.recentUid;
+    return claimRecentMessages(this.account!.id, mailbox.id, mailbox.uidNext);
+  }
+
+  /**
+   * The FLAGS list of a message as this session shows it: \Recent where it
+   * is, and each keyword announced first in an untagged FLAGS and
+   * PERMANENTFLAGS (RFC 3501 §7.2.6), as clients learn keywords from those.
+   */
+  flagValues(flags: MessageFlags & { uid: number }): ImapValue[] {
+    const selected = this.selected;
+    const out = flagList(flags);
+    if (!selected) return out;
+    if (flags.keywords.some((k) => !selected.keywords.has(k))) {
+      for (const keyword of flags.keywords) selected.keywords.add(keyword);
+      this.announceFlags();
+    }
+    if (selected.recent.has(flags.uid)) out.unshift(atom("\\Recent"));
+    return out;
+  }
+
+  /**
+   * RFC 7162 §3.1: the first CONDSTORE-enabling command in a selected folder
+   * (FETCH MODSEQ, STORE UNCHANGEDSINCE, SEARCH MODSEQ) reports the folder's
+   * HIGHESTMODSEQ.
+   */
+  enableCondstore(): void {
+    if (this.condstore) return;
+    this.condstore = true;
+    if (this.selected) this.untagged(`OK [HIGHESTMODSEQ ${this.selected.highestModseq}] Highest`);
+  }
+
+  /** The untagged FLAGS and PERMANENTFLAGS of the selected folder (SELECT, new keywords). */
+  announceFlags(): void {
+    const selected = this.selected!;
+    const keywords = [...selected.keywords].map((k) => ` ${k}`).join("");
+    const system = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    this.untagged(`FLAGS (${system}${keywords})`);
+    this.untagged(
+      `OK [PERMANENTFLAGS (${selected.readOnly ? "" : `${system}${keywords} \\*`})] Flags permitted`,
+    );
   }
 
   deselect(): void {
@@ -447,14 +510,25 @@ export class ImapSession {
     const known = new Set(selected.uids);
     let heldExpunges = false;
     if (view.uids !== null) {
-      heldExpunges = this.applyUidChanges(view.uids, known, allowExpunge);
+      const present = new Set(view.uids);
+      heldExpunges = this.applyExpunges(present, allowExpunge);
+      const lastKnown = selected.uids.length > 0 ? selected.uids[selected.uids.length - 1]! : 0;
+      const added = view.uids.filter((uid) => uid > lastKnown && !known.has(uid));
       selected.uidNext = view.mailbox.uidNext;
+      if (added.length > 0) {
+        const from = await this.recentFrom(view.mailbox, selected.readOnly);
+        if (this.selected !== selected) return;
+        selected.uids.push(...added);
+        for (const uid of added) if (uid >= from) selected.recent.add(uid);
+        this.untagged(`${selected.uids.length} EXISTS`);
+        this.untagged(`${selected.recent.size} RECENT`);
+      }
     }
     for (const change of view.changed) {
       if (!known.has(change.uid)) continue;
       const seq = this.seqOf(change.uid);
       if (seq === 0) continue;
-      const items: ImapValue[] = [atom("UID"), change.uid, atom("FLAGS"), flagList(change)];
+      const items: ImapValue[] = [atom("UID"), change.uid, atom("FLAGS"), this.flagValues(change)];
       if (this.condstore) items.push(atom("MODSEQ"), [change.modseq]);
       this.send(`* ${seq} FETCH`, [items]);
     }
@@ -462,31 +536,22 @@ export class ImapSession {
     if (!heldExpunges) selected.highestModseq = view.mailbox.highestModseq;
   }
 
-  /**
-   * EXPUNGE for known uids no longer present (when allowed), EXISTS for new
-   * ones; returns whether expunges had to be held back.
-   */
-  private applyUidChanges(uids: number[], known: Set<number>, allowExpunge: boolean): boolean {
+  /** EXPUNGE for known uids no longer present (when allowed); returns whether some had to be held back. */
+  private applyExpunges(present: Set<number>, allowExpunge: boolean): boolean {
     const selected = this.selected!;
-    const present = new Set(uids);
     let heldExpunges = false;
     if (selected.uids.some((uid) => !present.has(uid))) {
       if (allowExpunge) {
         for (let i = selected.uids.length - 1; i >= 0; i--) {
           if (!present.has(selected.uids[i]!)) {
             this.untagged(`${i + 1} EXPUNGE`);
+            selected.recent.delete(selected.uids[i]!);
             selected.uids.splice(i, 1);
           }
         }
       } else {
         heldExpunges = true;
       }
-    }
-    const lastKnown = selected.uids.length > 0 ? selected.uids[selected.uids.length - 1]! : 0;
-    const added = uids.filter((uid) => uid > lastKnown && !known.has(uid));
-    if (added.length > 0) {
-      selected.uids.push(...added);
-      this.untagged(`${selected.uids.length} EXISTS`);
     }
     return heldExpunges;
   }

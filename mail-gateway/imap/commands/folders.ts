@@ -11,6 +11,7 @@ import {
   readMailboxView,
   type MailboxState,
 } from "../../../lib/store/mailbox-snapshot.ts";
+import { countRecentMessages } from "../../../lib/store/recent-messages.ts";
 import { setFolderSubscribed } from "../../../lib/store/subscribe-folder.ts";
 import { encodeMailboxName } from "../mutf7.ts";
 import type { Command, StatusItem } from "../parse.ts";
@@ -56,14 +57,12 @@ const select: CommandHandler = async (session, command) => {
   // Read whole when nothing is known yet.
   const uids = view.uids!;
   const readOnly = c.name === "EXAMINE";
-  session.untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)");
-  session.untagged(
-    `OK [PERMANENTFLAGS (${readOnly ? "" : "\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*"})] Flags permitted`,
-  );
+  const recentFrom = await session.recentFrom(state, readOnly);
+  session.select(state, readOnly, uids, recentFrom);
+  session.announceFlags();
   session.untagged(`${uids.length} EXISTS`);
-  session.untagged("0 RECENT");
+  session.untagged(`${session.selected!.recent.size} RECENT`);
   const unseen = view.firstUnseenUid;
-  session.select(state, readOnly, uids);
   if (unseen !== null) {
     const seq = session.seqOf(unseen);
     if (seq > 0) session.untagged(`OK [UNSEEN ${seq}] First unseen`);
@@ -77,6 +76,24 @@ const select: CommandHandler = async (session, command) => {
 const create: CommandHandler = async (session, command) => {
   const c = command as Of<"CREATE">;
   const name = c.mailbox.replace(/\/+$/, "");
+  if (c.use.length > 0) {
+    // RFC 6154 §3: each special use is one folder of the account, made with
+    // it; a second one is refused with USEATTR and nothing is created.
+    const all = Object.values(SPECIAL_USE_ATTRIBUTE).map((a) => a.toLowerCase());
+    const unknown = c.use.find((u) => !all.includes(u.toLowerCase()));
+    if (unknown) throw new CommandFailure("NO", "USEATTR", `${unknown} is not a special use`);
+    const mailboxes = await listMailboxStates(session.account!.id);
+    const holder = mailboxes.find(
+      (m) =>
+        m.specialUse &&
+        SPECIAL_USE_ATTRIBUTE[m.specialUse]?.toLowerCase() === c.use[0]!.toLowerCase(),
+    );
+    throw new CommandFailure(
+      "NO",
+      "USEATTR",
+      `${SPECIAL_USE_ATTRIBUTE[holder?.specialUse ?? ""] ?? c.use[0]} is ${holder ? imapName(holder) : "taken"} already`,
+    );
+  }
   if (name.toUpperCase() === "INBOX")
     throw new CommandFailure("NO", "ALREADYEXISTS", "INBOX always exists");
   if (await findMailboxByName(session.account!.id, name))
@@ -87,9 +104,9 @@ const create: CommandHandler = async (session, command) => {
     const parent = levels.slice(0, i).join("/");
     if (parent.toUpperCase() === "INBOX") continue;
     if (!(await findMailboxByName(session.account!.id, parent)))
-      await createFolder(session.account!.id, parent);
+      await createFolder(session.account!.id, parent, { subscribed: false });
   }
-  await createFolder(session.account!.id, name);
+  await createFolder(session.account!.id, name, { subscribed: false });
 };
 
 const remove: CommandHandler = async (session, command) => {
@@ -157,33 +174,63 @@ const list: CommandHandler = async (session, command) => {
     for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join("/"));
   }
   const regexes = c.patterns.map((p) => patternRegex(c.reference + p));
+  const matched = (name: string) => regexes.some((r) => matches(name, r));
   const sorted = [...names].sort((a, b) =>
     a === "INBOX" ? -1 : b === "INBOX" ? 1 : a.localeCompare(b),
   );
+  const subscribed = (name: string) => byName.get(name)?.subscribed ?? false;
+  /** A subscribed folder below `name` that the patterns do not match themselves. */
+  const subscribedBelow = (name: string) =>
+    sorted.some((n) => n.startsWith(`${name}/`) && subscribed(n) && !matched(n));
   const lsub = c.name === "LSUB";
   for (const name of sorted) {
-    if (!regexes.some((r) => matches(name, r))) continue;
+    if (!matched(name)) continue;
     const mailbox = byName.get(name);
-    const subscribed = mailbox?.subscribed ?? false;
-    if ((lsub || c.selectSubscribed) && !subscribed) continue;
+    let childInfo = false;
+    if (lsub || c.selectSubscribed) {
+      if (!subscribed(name)) {
+        // RFC 3501 §6.3.9: a parent of a subscribed folder that "%" stops
+        // at is listed as \Noselect; RFC 5258 §3.5 RECURSIVEMATCH gives it
+        // CHILDINFO instead.
+        if (!subscribedBelow(name) || (!lsub && !c.recursiveMatch)) continue;
+        if (lsub) {
+          session.send("* LSUB", [[atom("\\Noselect")], "/", wireName(name)]);
+          continue;
+        }
+        childInfo = true;
+      } else if (lsub) {
+        session.send("* LSUB", [mailbox ? [] : [atom("\\Noselect")], "/", wireName(name)]);
+        continue;
+      }
+    }
     const attributes: string[] = [];
     if (!mailbox) attributes.push("\\Noselect");
-    const hasChildren = [...names].some((n) => n.startsWith(`${name}/`));
+    const hasChildren = sorted.some((n) => n.startsWith(`${name}/`));
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (mailbox?.specialUse && SPECIAL_USE_ATTRIBUTE[mailbox.specialUse])
       attributes.push(SPECIAL_USE_ATTRIBUTE[mailbox.specialUse]!);
-    if (subscribed && (c.returnSubscribed || c.selectSubscribed)) attributes.push("\\Subscribed");
-    session.send(`* ${c.name}`, [attributes.map(atom), "/", wireName(name)]);
-    if (c.returnStatus && mailbox) sendStatus(session, mailbox, c.returnStatus);
+    if (subscribed(name) && (c.returnSubscribed || c.selectSubscribed))
+      attributes.push("\\Subscribed");
+    const values: ImapValue[] = [attributes.map(atom), "/", wireName(name)];
+    if (childInfo) values.push([atom("CHILDINFO"), ["SUBSCRIBED"]]);
+    session.send(`* ${c.name}`, values);
+    if (c.returnStatus && mailbox) await sendStatus(session, mailbox, c.returnStatus);
   }
 };
 
-function sendStatus(session: ImapSession, mailbox: MailboxState, items: StatusItem[]): void {
+async function sendStatus(
+  session: ImapSession,
+  mailbox: MailboxState,
+  items: StatusItem[],
+): Promise<void> {
+  const recent = items.includes("RECENT")
+    ? await countRecentMessages(session.account!.id, mailbox.id, mailbox.recentUid)
+    : 0;
   const values: ImapValue[] = [];
   for (const item of items) {
     values.push(atom(item));
     if (item === "MESSAGES") values.push(mailbox.messageCount);
-    else if (item === "RECENT") values.push(0);
+    else if (item === "RECENT") values.push(recent);
     else if (item === "UIDNEXT") values.push(mailbox.uidNext);
     else if (item === "UIDVALIDITY") values.push(mailbox.uidValidity);
     else if (item === "UNSEEN") values.push(mailbox.unreadCount);
@@ -196,7 +243,7 @@ function sendStatus(session: ImapSession, mailbox: MailboxState, items: StatusIt
 const status: CommandHandler = async (session, command) => {
   const c = command as Of<"STATUS">;
   const mailbox = await mailboxOrThrow(session, c.mailbox);
-  sendStatus(session, mailbox, c.items);
+  await sendStatus(session, mailbox, c.items);
 };
 
 const append: CommandHandler = async (session, command) => {

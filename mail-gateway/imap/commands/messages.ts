@@ -37,7 +37,7 @@ import {
   type ParsedSearchKey,
   type SequenceSet,
 } from "../parse.ts";
-import { CommandFailure, flagList, type CommandHandler, type ImapSession } from "../session.ts";
+import { CommandFailure, type CommandHandler, type ImapSession } from "../session.ts";
 import { atom, encodeValueBytes, formatInternalDate, formatSet, type ImapValue } from "../write.ts";
 import { parseHeaderFields } from "../../../lib/mime/headers.ts";
 
@@ -127,6 +127,7 @@ function setsSeen(items: FetchItem[]): boolean {
 }
 
 function fetchValues(
+  session: ImapSession,
   message: MessageData,
   items: FetchItem[],
   byUid: boolean,
@@ -147,7 +148,7 @@ function fetchValues(
         out.push(atom("UID"), message.uid);
         break;
       case "FLAGS":
-        out.push(atom("FLAGS"), flagList(message));
+        out.push(atom("FLAGS"), session.flagValues(message));
         break;
       case "INTERNALDATE":
         out.push(atom("INTERNALDATE"), formatInternalDate(message.receivedAt));
@@ -239,7 +240,7 @@ const fetch: CommandHandler = async (session, command) => {
   const c = command as Of<"FETCH">;
   const selected = session.selected!;
   const accountId = session.account!.id;
-  if (c.items.some((i) => i.kind === "MODSEQ")) session.condstore = true;
+  if (c.items.some((i) => i.kind === "MODSEQ")) session.enableCondstore();
   let uids = resolveSet(session, c.set, c.uid);
   let items = c.items;
   if (setsSeen(items) && !selected.readOnly) {
@@ -274,7 +275,7 @@ const fetch: CommandHandler = async (session, command) => {
           // Deleted since the batch was read.
           if (!row.raw) continue;
         }
-        session.send(`* ${seq} FETCH`, [fetchValues(row, items, c.uid, computed)]);
+        session.send(`* ${seq} FETCH`, [fetchValues(session, row, items, c.uid, computed)]);
         bytes += row.raw?.length ?? 0;
         row.raw = null;
         if (bytes > FETCH_BATCH_BYTES) {
@@ -302,7 +303,7 @@ const store: CommandHandler = async (session, command) => {
   const selected = session.selected!;
   if (selected.readOnly)
     throw new CommandFailure("NO", "READ-ONLY", "The folder is open read-only");
-  if (c.unchangedSince !== null) session.condstore = true;
+  if (c.unchangedSince !== null) session.enableCondstore();
   const uids = resolveSet(session, c.set, c.uid);
   const flags = parseFlags(c.action.flags);
   const system: FlagEdit["system"] = {};
@@ -329,7 +330,7 @@ const store: CommandHandler = async (session, command) => {
       if (seq === 0) continue;
       const values: ImapValue[] = [];
       if (c.uid) values.push(atom("UID"), row.uid);
-      if (!c.action.silent) values.push(atom("FLAGS"), flagList(row));
+      if (!c.action.silent) values.push(atom("FLAGS"), session.flagValues(row));
       if (session.condstore) values.push(atom("MODSEQ"), [row.modseq]);
       session.send(`* ${seq} FETCH`, [values]);
     }
@@ -346,6 +347,11 @@ function toSearchKey(session: ImapSession, key: ParsedSearchKey): ImapSearchKey 
       return { op: "uids", ranges: toRanges(resolveSetLenient(session, key.set, false)) };
     case "uidset":
       return { op: "uids", ranges: toRanges(resolveSetLenient(session, key.set, true)) };
+    case "recent":
+      return {
+        op: "uids",
+        ranges: toRanges([...session.selected!.recent].sort((a, b) => a - b)),
+      };
     case "not":
       return { op: "not", key: toSearchKey(session, key.key) };
     case "or":
@@ -385,12 +391,32 @@ function toRanges(uids: number[]): UidRange[] {
   return ranges;
 }
 
+function hasModseqKey(key: ParsedSearchKey): boolean {
+  if (key.op === "modseq") return true;
+  if (key.op === "not") return hasModseqKey(key.key);
+  if (key.op === "or") return hasModseqKey(key.left) || hasModseqKey(key.right);
+  if (key.op === "and") return key.keys.some(hasModseqKey);
+  return false;
+}
+
+/** The highest mod-sequence among the folder's messages `uids` (RFC 7162 §3.1.5). */
+async function highestModseqOf(session: ImapSession, uids: number[]): Promise<bigint> {
+  const rows = await readMessageData(session.account!.id, session.selected!.id, uids, {
+    source: "none",
+  });
+  return rows.reduce((max, r) => (r.modseq > max ? r.modseq : max), 0n);
+}
+
 const search: CommandHandler = async (session, command) => {
   const c = command as Of<"SEARCH">;
   const selected = session.selected!;
   const uids = selected.uids;
+  // RFC 7162 §3.1.5: a MODSEQ key enables CONDSTORE and adds the highest
+  // mod-sequence of the messages returned to the result.
+  const withModseq = hasModseqKey(c.key);
+  if (withModseq) session.enableCondstore();
   const maxUid = uids.length > 0 ? uids[uids.length - 1]! : 0;
-  const found =
+  const found = (
     maxUid === 0
       ? []
       : await searchMailboxUids(
@@ -398,23 +424,37 @@ const search: CommandHandler = async (session, command) => {
           selected.id,
           toSearchKey(session, c.key),
           maxUid,
-        );
-  const results = (c.uid ? found : found.map((uid) => session.seqOf(uid))).filter((n) => n > 0);
+        )
+  ).filter((uid) => session.seqOf(uid) > 0);
+  const results = c.uid ? found : found.map((uid) => session.seqOf(uid));
   if (c.returnOptions) {
     // RFC 4731 ESEARCH.
     const parts: string[] = [`(TAG "${c.tag}")`];
     if (c.uid) parts.push("UID");
+    const returned = new Set<number>();
     if (results.length > 0) {
-      if (c.returnOptions.includes("MIN")) parts.push(`MIN ${results[0]}`);
-      if (c.returnOptions.includes("MAX")) parts.push(`MAX ${results[results.length - 1]}`);
+      if (c.returnOptions.includes("MIN")) {
+        parts.push(`MIN ${results[0]}`);
+        returned.add(found[0]!);
+      }
+      if (c.returnOptions.includes("MAX")) {
+        parts.push(`MAX ${results[results.length - 1]}`);
+        returned.add(found[found.length - 1]!);
+      }
       if (c.returnOptions.includes("ALL")) parts.push(`ALL ${formatSet(results)}`);
     }
     if (c.returnOptions.includes("COUNT")) parts.push(`COUNT ${results.length}`);
+    if (withModseq && results.length > 0) {
+      const all = c.returnOptions.includes("ALL") || c.returnOptions.includes("COUNT");
+      parts.push(`MODSEQ ${await highestModseqOf(session, all ? found : [...returned])}`);
+    }
     session.untagged(`ESEARCH ${parts.join(" ")}`);
     return;
   }
+  const modseq =
+    withModseq && results.length > 0 ? ` (MODSEQ ${await highestModseqOf(session, found)})` : "";
   // Long result lists go out in one line, built without a giant intermediate array of strings.
-  session.write(`* SEARCH${results.length > 0 ? " " : ""}${results.join(" ")}\r\n`);
+  session.write(`* SEARCH${results.length > 0 ? " " : ""}${results.join(" ")}${modseq}\r\n`);
 };
 
 async function targetOrTryCreate(session: ImapSession, name: string) {
