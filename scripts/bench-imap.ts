@@ -221,6 +221,10 @@ try {
     submissionPort: null,
     imapPort: 0,
     imapsPort: null,
+    // Every listener on a free port or none: a fixed default (POP3's 2110)
+    // collides with a service already running on the machine.
+    pop3Port: null,
+    pop3TlsPort: null,
     relay: false,
     listenHost: "127.0.0.1",
     resolver: createStaticResolver({}),
