@@ -7,12 +7,12 @@ import type net from "node:net";
 import tls from "node:tls";
 import { isUserError } from "../../lib/errors.ts";
 import type { MessageFlags } from "../../lib/store/deliver.ts";
-import { subscribeToChanges } from "../../lib/live/index.ts";
+import { hearingChanges, subscribeToChanges } from "../../lib/live/index.ts";
 import { readMailboxView, type MailboxState } from "../../lib/store/mailbox-snapshot.ts";
 import type { TlsCredentials } from "../smtp/tls.ts";
 import { authCommands } from "./commands/auth.ts";
 import { folderCommands } from "./commands/folders.ts";
-import { messageCommands } from "./commands/messages.ts";
+import { fetchSetsSeen, messageCommands } from "./commands/messages.ts";
 import { AUTOLOGOUT_MS, MAX_BAD_COMMANDS, PRELOGIN_TIMEOUT_MS } from "./limits.ts";
 import { parseCommand, ParseError, type Command, type CommandName } from "./parse.ts";
 import { CommandReader, type ReaderEvent } from "./reader.ts";
@@ -116,6 +116,13 @@ export class ImapSession {
   private unsubscribe: (() => void) | null = null;
   private syncing: Promise<void> | null = null;
   private resyncWanted = false;
+  /**
+   * A change to the selected folder was heard (lib/live) since the last
+   * sync began. Until one is, a command that only reads needs no sync.
+   */
+  private changeHeard = true;
+  /** Changes heard to any folder of the account, counted. */
+  private changesHeard = 0;
 
   constructor(
     public socket: net.Socket | tls.TLSSocket,
@@ -272,6 +279,7 @@ export class ImapSession {
       return;
     }
     const handler = HANDLERS[command.name];
+    const heardBefore = this.changesHeard;
     try {
       let text: string | void;
       if (handler) text = await handler(this, command);
@@ -279,12 +287,20 @@ export class ImapSession {
       if (this.closed || command.name === "STARTTLS") return;
       // SELECT and EXAMINE have just read the folder whole.
       const justRead = command.name === "SELECT" || command.name === "EXAMINE";
+      // Its read began after this command did: a change heard since may be
+      // newer than what it read, one heard before is in it.
+      if (justRead && this.selected) this.changeHeard = this.changesHeard !== heardBefore;
       if (this.state === "selected" && command.name !== "IDLE" && !justRead) {
         // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (by number) run.
         const numbered =
           (command.name === "FETCH" || command.name === "STORE" || command.name === "SEARCH") &&
           !command.uid;
-        await this.sync(!numbered);
+        // A command that changed nothing, with no change heard since the last
+        // sync, would read an unchanged folder: skip that round trip. Changes
+        // committed meanwhile are announced as soon as their notification
+        // arrives (onChange), as when they commit just after a sync.
+        if (this.changeHeard || !hearingChanges() || !readsOnly(command))
+          await this.sync(!numbered);
       }
       this.write(`${command.tag} OK ${text ?? `${command.name} completed`}\r\n`);
       if (this.state === "logout") this.close();
@@ -374,7 +390,9 @@ export class ImapSession {
 
   /** Called by LISTEN fan-out: changes in the account's folders. */
   private onChange(mailboxId: string | null): void {
+    this.changesHeard++;
     if (!this.selected || (mailboxId !== null && mailboxId !== this.selected.id)) return;
+    this.changeHeard = true;
     if (this.idleTag) void this.sync(true).catch(() => {});
     // RFC 3501 §5.3: with no command in progress, untagged responses other
     // than EXPUNGE may be sent at any time; clients that poll see new mail sooner.
@@ -432,10 +450,15 @@ export class ImapSession {
   private async syncOnce(allowExpunge: boolean): Promise<void> {
     const selected = this.selected;
     if (!selected || !this.account) return;
+    // Cleared before the read: a change heard while it runs is read next time.
+    this.changeHeard = false;
     const view = await readMailboxView(this.account.id, selected.id, {
       highestModseq: selected.highestModseq,
       uidNext: selected.uidNext,
       messageCount: selected.uids.length,
+    }).catch((error: unknown) => {
+      this.changeHeard = true;
+      throw error;
     });
     if (this.selected !== selected) return;
     if (!view || (view.mailbox && view.mailbox.uidValidity !== selected.uidValidity)) {
@@ -460,6 +483,7 @@ export class ImapSession {
     }
     // Held expunges are looked for again next time: keep the old mod-sequence.
     if (!heldExpunges) selected.highestModseq = view.mailbox.highestModseq;
+    else this.changeHeard = true;
   }
 
   /**
@@ -551,6 +575,12 @@ export class ImapSession {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/** FETCH and SEARCH that change nothing (a FETCH of a body sets \\Seen, RFC 3501 §6.4.5). */
+function readsOnly(command: Command): boolean {
+  if (command.name === "SEARCH") return true;
+  return command.name === "FETCH" && !fetchSetsSeen(command.items);
 }
 
 /** The FLAGS list of a message (RFC 3501 §2.3.2). */
