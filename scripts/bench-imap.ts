@@ -2,8 +2,9 @@
 // 10,000 messages in one Inbox, served by our IMAP server (a private
 // Postgres, the real delivery path) and by Dovecot (Debian's dovecot-imapd,
 // started here with a temporary config and a Maildir of the same bytes and
-// the same \Seen flags). Times, on each: SELECT + FETCH of the newest 50
-// ENVELOPEs, a UID SEARCH FROM + SUBJECT, and a UID SEARCH UNSEEN; prints
+// the same \Seen flags; the same argon2id password hash). Times, on each:
+// SELECT + FETCH of the newest 50 ENVELOPEs, a UID SEARCH FROM + SUBJECT,
+// and a UID SEARCH UNSEEN; prints
 // the medians and the ratio (ours / Dovecot's). Then imaptest's stress run
 // (Dovecot's load generator, /work/shared/tools/imaptest) against each: the
 // same mbox, clients and seconds, on a fresh account of each server; prints
@@ -131,11 +132,15 @@ async function startDovecot(
   const stressHome = path.join(dir, "stress", stressUser);
   await mkdir(stressHome, { recursive: true });
   const dovecot = { uid: 104, gid: 111 };
+  // The hash our accounts store (argon2id, lib/auth/password.ts), which
+  // Dovecot verifies as {ARGON2ID}: both servers pay the same for a login.
+  const { hashPassword } = await import("../lib/auth/password.ts");
+  const hash = `{ARGON2ID}${await hashPassword(PASSWORD)}`;
   await writeFile(
     path.join(dir, "passwd"),
     [
-      `bench:{PLAIN}${PASSWORD}:${dovecot.uid}:${dovecot.gid}::${dir}/bench`,
-      `${stressUser}:{PLAIN}${PASSWORD}:${dovecot.uid}:${dovecot.gid}::${stressHome}`,
+      `bench:${hash}:${dovecot.uid}:${dovecot.gid}::${dir}/bench`,
+      `${stressUser}:${hash}:${dovecot.uid}:${dovecot.gid}::${stressHome}`,
       "",
     ].join("\n"),
   );

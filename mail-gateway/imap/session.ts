@@ -230,6 +230,8 @@ export class ImapSession {
 
   /** Resolves with the next line the client sends (continuations). */
   nextLine(): Promise<Buffer> {
+    // What was written so far (a continuation request, "+ idling") must reach the client first.
+    while (this.socket.writableCorked > 0) this.socket.uncork();
     const head = this.queue[0];
     if (head) {
       this.queue.shift();
@@ -280,6 +282,22 @@ export class ImapSession {
     }
     const handler = HANDLERS[command.name];
     const heardBefore = this.changesHeard;
+    // A command's responses leave in one write (SELECT alone has nine
+    // untagged lines), not a segment each. STARTTLS swaps the socket.
+    const socket = this.socket;
+    if (command.name !== "STARTTLS") socket.cork();
+    try {
+      await this.runCommand(command, handler, heardBefore);
+    } finally {
+      while (socket.writableCorked > 0) socket.uncork();
+    }
+  }
+
+  private async runCommand(
+    command: Command,
+    handler: CommandHandler | undefined,
+    heardBefore: number,
+  ): Promise<void> {
     try {
       let text: string | void;
       if (handler) text = await handler(this, command);
@@ -545,6 +563,18 @@ export class ImapSession {
 
   /** Waits until the socket has room again (large FETCH responses). */
   async drain(): Promise<void> {
+    // A corked socket never drains: send what is held, wait, then hold again.
+    const socket = this.socket;
+    const corked = socket.writableCorked;
+    for (let i = 0; i < corked; i++) socket.uncork();
+    try {
+      await this.waitForDrain();
+    } finally {
+      for (let i = 0; i < corked; i++) socket.cork();
+    }
+  }
+
+  private async waitForDrain(): Promise<void> {
     if (this.closed || !this.socket.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => {
