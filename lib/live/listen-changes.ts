@@ -55,6 +55,11 @@ class ChangeHub {
     return { unsubscribe, ready };
   }
 
+  /** The LISTEN connection is up: every change committed now is heard. */
+  get listening(): boolean {
+    return this.client !== null;
+  }
+
   private emit(change: LiveChange): void {
     for (const listener of this.subscribers.get(change.accountId) ?? []) {
       try {
@@ -159,4 +164,13 @@ export function subscribeToChanges(
 ): { unsubscribe: () => void; ready: Promise<void> } {
   globalForLive.__mailChangeHub ??= new ChangeHub();
   return globalForLive.__mailChangeHub.subscribe(accountId, listener);
+}
+
+/**
+ * Whether changes are being heard right now. While the LISTEN connection is
+ * down (until its reconnection sends "resync"), notifications are lost: a
+ * client that skips re-reading because it heard of no change must re-read.
+ */
+export function hearingChanges(): boolean {
+  return globalForLive.__mailChangeHub?.listening ?? false;
 }

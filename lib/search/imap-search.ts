@@ -5,6 +5,7 @@
 // on the stored list fields, BODY on the stored body text, HEADER on the raw
 // header block (ASCII matching), TEXT on header block and body together.
 import { query, sql, type Sql } from "../db/sql.ts";
+import { uidsFromBytes } from "../store/mailbox-snapshot.ts";
 
 export type UidRange = [number, number];
 
@@ -163,11 +164,12 @@ export async function searchMailboxUids(
   const join = needsSource(key)
     ? sql`JOIN "MessageSource" s ON s."sha256" = m."sourceSha256"`
     : sql``;
-  const rows = await query<{ uid: number }>(
-    sql`SELECT m."uid" FROM "Message" m ${join}
+  // One bytea of 4-byte uids rather than a row per hit (uidsFromBytes).
+  const rows = await query<{ uids: Buffer }>(
+    sql`SELECT COALESCE(string_agg(int4send(m."uid"), ''::bytea ORDER BY m."uid"), ''::bytea) AS "uids"
+      FROM "Message" m ${join}
       WHERE m."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid
-        AND m."uid" <= ${maxUid}::int8 AND (${imapSearchCondition(key)})
-      ORDER BY m."uid"`,
+        AND m."uid" <= ${maxUid}::int8 AND (${imapSearchCondition(key)})`,
   );
-  return rows.map((r) => Number(r.uid));
+  return uidsFromBytes(rows[0]!.uids);
 }

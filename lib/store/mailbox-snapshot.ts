@@ -6,6 +6,7 @@ import { query, sql } from "../db/sql.ts";
 import type { SpecialUse } from "../generated/prisma/enums.ts";
 import type { MessageFlags } from "./deliver.ts";
 import { isUuid } from "./list-messages.ts";
+import { cachedUidList, rememberUidList } from "./uid-list-cache.ts";
 
 export type MailboxState = {
   id: string;
@@ -86,7 +87,7 @@ const toFlagState = (row: FlagRow): MessageFlagState => ({ ...row, modseq: BigIn
  * pg parses an int[] of 10,000 elements character by character in about
  * 10 ms, this in well under one.
  */
-function uidsFromBytes(bytes: Buffer): number[] {
+export function uidsFromBytes(bytes: Buffer): number[] {
   const uids = new Array<number>(bytes.length >> 2);
   for (let i = 0; i < uids.length; i++) uids[i] = bytes.readInt32BE(i * 4);
   return uids;
@@ -125,7 +126,10 @@ export type MailboxView = {
  * folder's uidNext or message count differ from the known ones: uids are
  * allocated from uidNext and never reused, so with uidNext unchanged no
  * message was added, and with the count (kept by lib/store in the same
- * transaction as each change) unchanged too, none was removed.
+ * transaction as each change) unchanged too, none was removed. By the same
+ * argument the process's copy of the list (lib/store/uid-list-cache.ts) is
+ * used instead of reading it when it matches, so a SELECT of an unchanged
+ * large folder reads no uids either.
  */
 export async function readMailboxView(
   accountId: string,
@@ -136,6 +140,7 @@ export async function readMailboxView(
   const sinceText = known === null ? null : known.highestModseq.toString();
   const uidNext = known === null ? null : known.uidNext;
   const count = known === null ? null : known.messageCount;
+  const cached = cachedUidList(mailboxId);
   // OFFSET 0 keeps the lateral subquery from being flattened into the join:
   // flattened, its WHERE became a join filter evaluated after the uid list
   // and the changed rows had been read, on every sync.
@@ -152,9 +157,11 @@ export async function readMailboxView(
       LEFT JOIN LATERAL (
         SELECT
           TRUE AS "changedSince",
-          CASE WHEN ${uidNext}::int4 IS NULL OR b."uidNext" <> ${uidNext}::int4
-              OR b."messageCount" <> ${count}::int4
-            THEN (SELECT COALESCE(string_agg(int4send(m."uid"), ''::bytea ORDER BY m."uid"), ''::bytea)
+          -- A comparison with a NULL (nothing known, nothing cached) is not TRUE: read.
+          CASE WHEN (b."uidNext" = ${uidNext}::int4 AND b."messageCount" = ${count}::int4)
+              OR (b."uidNext" = ${cached?.uidNext ?? null}::int4
+                AND b."messageCount" = ${cached?.messageCount ?? null}::int4)
+            THEN NULL ELSE (SELECT COALESCE(string_agg(int4send(m."uid"), ''::bytea ORDER BY m."uid"), ''::bytea)
               FROM "Message" m WHERE m."accountId" = b."accountId" AND m."mailboxId" = b."id") END AS "uids",
           (SELECT COALESCE(json_agg(json_build_object('uid', m."uid", 'seen', m."seen", 'flagged', m."flagged",
               'answered', m."answered", 'draft', m."draft", 'deleted', m."deleted", 'keywords', m."keywords",
@@ -174,9 +181,20 @@ export async function readMailboxView(
   if (!row) return null;
   if (row.changedSince === null)
     return { mailbox: null, uids: [], changed: [], firstUnseenUid: null };
+  const mailbox = toState(row);
+  let uids: number[] | null;
+  if (row.uids !== null) {
+    uids = uidsFromBytes(row.uids);
+    rememberUidList(mailboxId, mailbox.uidNext, mailbox.messageCount, uids);
+  } else if (known && mailbox.uidNext === uidNext && mailbox.messageCount === count) {
+    uids = null;
+  } else {
+    // Not read because the cached list matched.
+    uids = Array.from(cached!.uids);
+  }
   return {
-    mailbox: toState(row),
-    uids: row.uids === null ? null : uidsFromBytes(row.uids),
+    mailbox,
+    uids,
     changed: (row.changed ?? []).map(toFlagState),
     firstUnseenUid: row.firstUnseen === null ? null : Number(row.firstUnseen),
   };

@@ -7,13 +7,13 @@ import type net from "node:net";
 import tls from "node:tls";
 import { isUserError } from "../../lib/errors.ts";
 import type { MessageFlags } from "../../lib/store/deliver.ts";
-import { subscribeToChanges } from "../../lib/live/index.ts";
+import { hearingChanges, subscribeToChanges } from "../../lib/live/index.ts";
 import { readMailboxView, type MailboxState } from "../../lib/store/mailbox-snapshot.ts";
 import { claimRecentMessages } from "../../lib/store/recent-messages.ts";
 import type { TlsCredentials } from "../smtp/tls.ts";
 import { authCommands } from "./commands/auth.ts";
 import { folderCommands } from "./commands/folders.ts";
-import { messageCommands } from "./commands/messages.ts";
+import { fetchSetsSeen, messageCommands } from "./commands/messages.ts";
 import { AUTOLOGOUT_MS, MAX_BAD_COMMANDS, PRELOGIN_TIMEOUT_MS } from "./limits.ts";
 import { parseCommand, ParseError, type Command, type CommandName } from "./parse.ts";
 import { CommandReader, type ReaderEvent } from "./reader.ts";
@@ -121,6 +121,13 @@ export class ImapSession {
   private unsubscribe: (() => void) | null = null;
   private syncing: Promise<void> | null = null;
   private resyncWanted = false;
+  /**
+   * A change to the selected folder was heard (lib/live) since the last
+   * sync began. Until one is, a command that only reads needs no sync.
+   */
+  private changeHeard = true;
+  /** Changes heard to any folder of the account, counted. */
+  private changesHeard = 0;
 
   constructor(
     public socket: net.Socket | tls.TLSSocket,
@@ -229,6 +236,8 @@ export class ImapSession {
 
   /** Resolves with the next line the client sends (continuations). */
   nextLine(): Promise<Buffer> {
+    // What was written so far (a continuation request, "+ idling") must reach the client first.
+    while (this.socket.writableCorked > 0) this.socket.uncork();
     const head = this.queue[0];
     if (head) {
       this.queue.shift();
@@ -284,6 +293,23 @@ export class ImapSession {
       return;
     }
     const handler = HANDLERS[command.name];
+    const heardBefore = this.changesHeard;
+    // A command's responses leave in one write (SELECT alone has nine
+    // untagged lines), not a segment each. STARTTLS swaps the socket.
+    const socket = this.socket;
+    if (command.name !== "STARTTLS") socket.cork();
+    try {
+      await this.runCommand(command, handler, heardBefore);
+    } finally {
+      while (socket.writableCorked > 0) socket.uncork();
+    }
+  }
+
+  private async runCommand(
+    command: Command,
+    handler: CommandHandler | undefined,
+    heardBefore: number,
+  ): Promise<void> {
     try {
       let text: string | void;
       if (handler) text = await handler(this, command);
@@ -291,12 +317,20 @@ export class ImapSession {
       if (this.closed || command.name === "STARTTLS") return;
       // SELECT and EXAMINE have just read the folder whole.
       const justRead = command.name === "SELECT" || command.name === "EXAMINE";
+      // Its read began after this command did: a change heard since may be
+      // newer than what it read, one heard before is in it.
+      if (justRead && this.selected) this.changeHeard = this.changesHeard !== heardBefore;
       if (this.state === "selected" && command.name !== "IDLE" && !justRead) {
         // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (by number) run.
         const numbered =
           (command.name === "FETCH" || command.name === "STORE" || command.name === "SEARCH") &&
           !command.uid;
-        await this.sync(!numbered);
+        // A command that changed nothing, with no change heard since the last
+        // sync, would read an unchanged folder: skip that round trip. Changes
+        // committed meanwhile are announced as soon as their notification
+        // arrives (onChange), as when they commit just after a sync.
+        if (this.changeHeard || !hearingChanges() || !readsOnly(command))
+          await this.sync(!numbered);
       }
       this.write(`${command.tag} OK ${text ?? `${command.name} completed`}\r\n`);
       if (this.state === "logout") this.close();
@@ -386,7 +420,9 @@ export class ImapSession {
 
   /** Called by LISTEN fan-out: changes in the account's folders. */
   private onChange(mailboxId: string | null): void {
+    this.changesHeard++;
     if (!this.selected || (mailboxId !== null && mailboxId !== this.selected.id)) return;
+    this.changeHeard = true;
     if (this.idleTag) void this.sync(true).catch(() => {});
     // RFC 3501 §5.3: with no command in progress, untagged responses other
     // than EXPUNGE may be sent at any time; clients that poll see new mail sooner.
@@ -495,10 +531,15 @@ export class ImapSession {
   private async syncOnce(allowExpunge: boolean): Promise<void> {
     const selected = this.selected;
     if (!selected || !this.account) return;
+    // Cleared before the read: a change heard while it runs is read next time.
+    this.changeHeard = false;
     const view = await readMailboxView(this.account.id, selected.id, {
       highestModseq: selected.highestModseq,
       uidNext: selected.uidNext,
       messageCount: selected.uids.length,
+    }).catch((error: unknown) => {
+      this.changeHeard = true;
+      throw error;
     });
     if (this.selected !== selected) return;
     if (!view || (view.mailbox && view.mailbox.uidValidity !== selected.uidValidity)) {
@@ -534,6 +575,7 @@ export class ImapSession {
     }
     // Held expunges are looked for again next time: keep the old mod-sequence.
     if (!heldExpunges) selected.highestModseq = view.mailbox.highestModseq;
+    else this.changeHeard = true;
   }
 
   /** EXPUNGE for known uids no longer present (when allowed); returns whether some had to be held back. */
@@ -586,6 +628,18 @@ export class ImapSession {
 
   /** Waits until the socket has room again (large FETCH responses). */
   async drain(): Promise<void> {
+    // A corked socket never drains: send what is held, wait, then hold again.
+    const socket = this.socket;
+    const corked = socket.writableCorked;
+    for (let i = 0; i < corked; i++) socket.uncork();
+    try {
+      await this.waitForDrain();
+    } finally {
+      for (let i = 0; i < corked; i++) socket.cork();
+    }
+  }
+
+  private async waitForDrain(): Promise<void> {
     if (this.closed || !this.socket.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -616,6 +670,12 @@ export class ImapSession {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/** FETCH and SEARCH that change nothing (a FETCH of a body sets \\Seen, RFC 3501 §6.4.5). */
+function readsOnly(command: Command): boolean {
+  if (command.name === "SEARCH") return true;
+  return command.name === "FETCH" && !fetchSetsSeen(command.items);
 }
 
 /** The FLAGS list of a message (RFC 3501 §2.3.2). */

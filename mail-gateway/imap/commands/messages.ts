@@ -120,7 +120,7 @@ function sourceNeeded(items: FetchItem[]): MessageDataRead {
   return { source, envelope, bodyStructure };
 }
 
-function setsSeen(items: FetchItem[]): boolean {
+export function fetchSetsSeen(items: FetchItem[]): boolean {
   return items.some(
     (i) => (i.kind === "SECTION" && !i.peek) || i.kind === "RFC822" || i.kind === "RFC822.TEXT",
   );
@@ -243,7 +243,7 @@ const fetch: CommandHandler = async (session, command) => {
   if (c.items.some((i) => i.kind === "MODSEQ")) session.enableCondstore();
   let uids = resolveSet(session, c.set, c.uid);
   let items = c.items;
-  if (setsSeen(items) && !selected.readOnly) {
+  if (fetchSetsSeen(items) && !selected.readOnly) {
     const { changed } = await setMessageFlags(accountId, selected.id, uids, {
       mode: "add",
       system: { seen: true },

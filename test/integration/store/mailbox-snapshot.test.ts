@@ -110,3 +110,44 @@ test("a known view is read again only as far as the folder changed", async () =>
   const emptyView = await readMailboxView(other.id, empty.id, null);
   assert.deepEqual([emptyView?.uids, emptyView?.firstUnseenUid], [[], null]);
 });
+
+test("a large unchanged folder is opened from the process copy of its uids, a changed one read again", async () => {
+  const account = await makeAccount("snapshot-large");
+  const first = await deliverMail(account.id, { subject: "seed" });
+  const { mailboxId } = first;
+  const { db } = await import("../../../lib/db.ts");
+  // 299 more copies of the message, uids 2..300, with the folder's counters
+  // as lib/store keeps them.
+  await db.$executeRaw`
+    INSERT INTO "Message"
+    SELECT (jsonb_populate_record(m, jsonb_build_object('id', gen_random_uuid(), 'uid', g))).*
+    FROM "Message" m, generate_series(${first.uid + 1}::int, ${first.uid + 299}::int) g
+    WHERE m."accountId" = ${account.id}::uuid AND m."mailboxId" = ${mailboxId}::uuid AND m."uid" = ${first.uid}`;
+  await db.$executeRaw`
+    UPDATE "Mailbox" SET "uidNext" = ${first.uid + 300}, "messageCount" = 300
+    WHERE "id" = ${mailboxId}::uuid`;
+  const all = Array.from({ length: 300 }, (_, i) => first.uid + i);
+  assert.deepEqual((await readMailboxView(account.id, mailboxId, null))?.uids, all);
+
+  // A row removed behind lib/store's back (uidNext and count unchanged): the
+  // next open does not read the uids, so it still lists it.
+  await db.$executeRaw`
+    DELETE FROM "Message" WHERE "accountId" = ${account.id}::uuid AND "uid" = ${first.uid + 5}`;
+  assert.deepEqual((await readMailboxView(account.id, mailboxId, null))?.uids, all);
+
+  // Through lib/store the count moves, and the list is read again.
+  await setMessageFlags(account.id, mailboxId, [first.uid + 7], {
+    mode: "add",
+    system: { deleted: true },
+    keywords: [],
+  });
+  await expungeMessages(account.id, mailboxId, null);
+  const after = all.filter((uid) => uid !== first.uid + 5 && uid !== first.uid + 7);
+  const reopened = await readMailboxView(account.id, mailboxId, {
+    highestModseq: 0n,
+    uidNext: first.uid + 300,
+    messageCount: 300,
+  });
+  assert.deepEqual(reopened?.uids, after);
+  assert.deepEqual((await readMailboxView(account.id, mailboxId, null))?.uids, after);
+});
