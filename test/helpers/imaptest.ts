@@ -1,6 +1,7 @@
 // Dovecot's IMAP conformance tester, imaptest (MIT; https://github.com/dovecot/imaptest
-// at 9d78895, in test/fixtures/imaptest/ with the patch that builds it against
-// Debian's Dovecot 2.3 headers, package dovecot-dev). Built once into a cache
+// at 9d78895, beside the repository in ../shared/tools/imaptest/ with the patch
+// that builds it against Debian's Dovecot 2.3 headers, package dovecot-dev;
+// kept there, not in this repository, as the MIME corpus is). Built once into a cache
 // folder outside the clone, named by the sources' hash, so later runs (and
 // other clones on the machine) reuse it; a lock folder keeps parallel test
 // files from building it twice.
@@ -13,7 +14,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/imaptest");
+const FIXTURES = path.resolve(import.meta.dirname, "../../../shared/tools/imaptest");
 const TARBALL = path.join(FIXTURES, "imaptest-9d78895.tar.gz");
 const PORT_SCRIPT = path.join(FIXTURES, "port-imaptest-to-dovecot23.sh");
 /** Dovecot 2.3's libraries, which imaptest links against. */
