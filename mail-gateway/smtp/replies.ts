@@ -45,6 +45,10 @@ const DELIVERY_REPLIES: Record<DeliveryRejection, SmtpReply> = {
     enhanced: "5.3.4",
     text: `Message header section exceeds ${HEAD_BYTES / 1024} KiB`,
   },
+  // RFC 3463 X.7.1: delivery not authorized, message refused (DMARC
+  // p=reject, RFC 7489 §7.3; a forged hosted sender; a blocklisting). The
+  // text is the verdict's reason, set by deliveryReply.
+  policy_rejected: { code: 550, enhanced: "5.7.1", text: "Message refused by policy" },
 };
 
 /** Anything we could not do now (database down, commit failed): RFC 3463 X.3.0, the sender retries. */
@@ -58,8 +62,13 @@ export function recipientReply(reason: RecipientRejection): SmtpReply {
   return RECIPIENT_REPLIES[reason];
 }
 
-export function deliveryReply(reason: DeliveryRejection): SmtpReply {
-  return DELIVERY_REPLIES[reason];
+/** The reply for a refusal; `detail` (a DeliveryError's words) replaces the text of a policy refusal. */
+export function deliveryReply(reason: DeliveryRejection, detail?: string): SmtpReply {
+  const reply = DELIVERY_REPLIES[reason];
+  // Printable ASCII only, so the text cannot end the reply line (RFC 5321 §4.2).
+  if (reason === "policy_rejected" && detail)
+    return { ...reply, text: detail.replace(/[^\x20-\x7e]/g, "?") };
+  return reply;
 }
 
 /** The reply for an error thrown by lib: user errors by code, anything else temporary. */

@@ -3,6 +3,7 @@
 import { SMTPServer } from "smtp-server";
 import { MAX_RECIPIENTS_PER_MESSAGE } from "../../lib/config/limits.ts";
 import type { DnsResolver } from "../../lib/dns/index.ts";
+import type { ContentScorer } from "../../lib/spam/verdict.ts";
 import { createOnData } from "./on-data.ts";
 import { createOnMailFrom } from "./on-mail-from.ts";
 import { createOnRcptTo } from "./on-rcpt-to.ts";
@@ -17,6 +18,8 @@ export type InboundServerOptions = {
   tls: TlsCredentials;
   resolver: DnsResolver;
   spoolDir: string;
+  /** The verdict pipeline's content step (lib/spam/verdict.ts); default none. */
+  contentScorer?: ContentScorer;
   log: (line: string) => void;
   track: <T>(work: Promise<T>) => Promise<T>;
 };

@@ -1,6 +1,7 @@
 // Sending as someone else, seen in Chromium against the production build
 // and a real gateway: mail from outside that claims our domain arrives over
-// the MX port and its reading pane warns "Sent from outside — claims to be
+// the MX port (refused by default; filed as Junk with the admin setting this
+// test uses) and its reading pane warns "Sent from outside — claims to be
 // from your domain (…)" (and the sender's images are not trusted on its
 // word); the settings refuse a display name that reads as another address;
 // a name saved before that rule makes the composer's Send fail with the
@@ -18,6 +19,8 @@ import { sendOnce, simpleMessage, startTestGateway } from "../helpers/smtp-harne
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
 const { trustImagesFrom } = await import("../../lib/store/mail-preferences.ts");
+const { updateSpamSettings } = await import("../../lib/spam/settings.ts");
+await updateSpamSettings({ hostedSpoofAction: "junk" });
 
 const bob = await makeAccount("bob");
 const ann = await makeAccount("ann");
@@ -40,7 +43,7 @@ async function fromOutside(mailFrom: string, from: string, subject: string, html
   assert.equal(result.final?.code, 250, result.final?.text);
 }
 
-test("mail from outside claiming our domain lands marked, and the reading pane warns", async () => {
+test("mail from outside claiming our domain lands in Junk marked, and the reading pane warns", async () => {
   // Bob trusts admin@'s images; a stranger using that name gets no such trust.
   await trustImagesFrom(bob.id, "admin@mail.test");
   await fromOutside(
@@ -56,6 +59,11 @@ test("mail from outside claiming our domain lands marked, and the reading pane w
   assert.equal(stored.claimedLocalSender, "admin@mail.test", "recorded as data on the copy");
 
   const { page } = await openMail(bob.address);
+  await page
+    .getByRole("navigation", { name: "Folders" })
+    .getByRole("link", { name: /^Junk/ })
+    .click();
+  await page.getByRole("heading", { name: "Junk" }).waitFor();
   await messageRow(page, "Reset your password").click();
   const pane = page.getByRole("region", { name: "Reading pane" });
   const warning = pane.getByTestId("spoof-warning");
@@ -67,6 +75,11 @@ test("mail from outside claiming our domain lands marked, and the reading pane w
   assert.equal(await warning.getAttribute("role"), "alert");
   await pane.getByText("Remote images in this message are hidden").waitFor();
 
+  await page
+    .getByRole("navigation", { name: "Folders" })
+    .getByRole("link", { name: /^Inbox/ })
+    .click();
+  await page.getByRole("heading", { name: "Inbox" }).waitFor();
   await messageRow(page, "Lunch on Friday").click();
   await pane.getByRole("heading", { name: "Lunch on Friday" }).waitFor();
   assert.equal(await pane.getByTestId("spoof-warning").count(), 0);
