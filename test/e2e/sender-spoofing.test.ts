@@ -28,7 +28,13 @@ const [web, browser]: [WebServer, Browser] = await Promise.all([
   startWebServer({ DATABASE_URL: databaseUrl }),
   launchBrowser(),
 ]);
-const gateway = await startTestGateway({ submissionPort: null, relay: false });
+const { createStaticResolver } = await import("../../lib/dns/resolver.ts");
+const gateway = await startTestGateway({
+  submissionPort: null,
+  relay: false,
+  // bank.example asks for its unauthenticated mail to be quarantined (RFC 7489).
+  resolver: createStaticResolver({ "_dmarc.bank.example": { TXT: [["v=DMARC1; p=quarantine"]] } }),
+});
 for (const path of ["/login", "/mail", "/settings"]) await fetch(`${web.url}${path}`);
 const openMail = (address: string) => openMailPage(browser, web.url, address);
 
@@ -53,6 +59,7 @@ test("mail from outside claiming our domain lands in Junk marked, and the readin
     '<p>Click here</p><img src="https://evil.test/track.png">',
   );
   await fromOutside("alice@example.org", "Alice <alice@example.org>", "Lunch on Friday");
+  await fromOutside("alerts@bank.example", "Bank <alerts@bank.example>", "Your statement");
   const stored = await db.message.findFirstOrThrow({
     where: { accountId: bob.id, subject: "Reset your password" },
   });
@@ -73,7 +80,20 @@ test("mail from outside claiming our domain lands in Junk marked, and the readin
     "Sent from outside — claims to be from your domain (admin@mail.test)",
   );
   assert.equal(await warning.getAttribute("role"), "alert");
+  // Why it is in Junk, in words, from the verdict kept on the copy.
+  assert.equal(
+    await pane.getByTestId("junk-reason").innerText(),
+    "In Junk because: Claims to be from admin@mail.test but came from outside without mail.test's signature",
+  );
   await pane.getByText("Remote images in this message are hidden").waitFor();
+
+  await messageRow(page, "Your statement").click();
+  await pane.getByRole("heading", { name: "Your statement" }).waitFor();
+  assert.equal(
+    await pane.getByTestId("junk-reason").innerText(),
+    "In Junk because: Failed DMARC for bank.example",
+  );
+  assert.equal(await pane.getByTestId("spoof-warning").count(), 0);
 
   await page
     .getByRole("navigation", { name: "Folders" })
@@ -83,6 +103,7 @@ test("mail from outside claiming our domain lands in Junk marked, and the readin
   await messageRow(page, "Lunch on Friday").click();
   await pane.getByRole("heading", { name: "Lunch on Friday" }).waitFor();
   assert.equal(await pane.getByTestId("spoof-warning").count(), 0);
+  assert.equal(await pane.getByTestId("junk-reason").count(), 0, "nothing to explain in the Inbox");
 });
 
 test("settings refuse a display name that reads as another address", async () => {
