@@ -30,9 +30,12 @@ import type { AcceptedRecipient, ListInfo } from "./resolve-recipient.ts";
 import { HEAD_BYTES, type SpooledMessage } from "./spool.ts";
 import { startVacationReplies } from "./vacation.ts";
 import { getSpamSettings } from "../spam/settings.ts";
+import { checkDnsLists } from "../spam/dns-lists.ts";
 import {
   authenticationReasons,
+  combineReasons,
   decideCopies,
+  senderListReasons,
   noContentScorer,
   rejectionOf,
   rejectionText,
@@ -175,7 +178,20 @@ async function deliverNow(
   ]);
   // The verdict pipeline, before anything is stored (lib/spam/verdict.ts).
   const spamSettings = await getSpamSettings();
-  const messageReasons = authenticationReasons(verdicts.facts, spamSettings);
+  const mailFromDomain = envelope.mailFrom
+    ? envelope.mailFrom.slice(envelope.mailFrom.lastIndexOf("@") + 1).toLowerCase()
+    : null;
+  const messageReasons = combineReasons({
+    authentication: authenticationReasons(verdicts.facts, spamSettings),
+    senderLists: senderListReasons(verdicts.facts, mailFromDomain, spamSettings),
+    dnsLists: await checkDnsLists({
+      clientIp: session.clientIp,
+      domains: [mailFromDomain, verdicts.facts.fromDomain].filter((d): d is string => Boolean(d)),
+      lists: spamSettings.dnsLists,
+      resolver: options.resolver,
+      timeoutMs: spamSettings.dnsListTimeoutMs,
+    }),
+  });
   const refused = rejectionOf(messageReasons);
   if (refused) throw new DeliveryError("policy_rejected", rejectionText(refused));
 

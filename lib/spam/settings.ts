@@ -50,6 +50,36 @@ export const spamSettingsSchema = z.object({
   dnsLists: z.array(dnsListSchema).max(20).default([]),
   /** Longest wait for all DNS list answers of one message; past it, no verdict from them. */
   dnsListTimeoutMs: z.number().int().min(100).max(10_000).default(2_000),
+  /**
+   * Sender domains (MAIL FROM or From, subdomains included) always let
+   * through to the Inbox when authenticated (SPF or DKIM for them): a
+   * forged sender gets no benefit.
+   */
+  allowedSenderDomains: z.array(domainName).max(1000).default([]),
+  /** Sender domains refused outright (550 5.7.1). */
+  blockedSenderDomains: z.array(domainName).max(1000).default([]),
+  /**
+   * Whether the per-client limits below apply to loopback clients too. Off
+   * by default: local software (a content filter's reinjection, a
+   * benchmark) is trusted as Postfix trusts mynetworks.
+   */
+  limitLoopbackClients: z.boolean().default(false),
+  /** Connections one client IP may hold open at once on one gateway. */
+  maxConnectionsPerIp: z.number().int().min(1).max(1000).default(10),
+  /** Messages one client network may send per hour (all gateways together). */
+  maxMessagesPerIpPerHour: z.number().int().min(1).max(1_000_000).default(500),
+  /** Unknown recipients in one session after which each further one is answered slowly. */
+  harvestSlowAfter: z.number().int().min(1).max(1000).default(5),
+  /** Unknown recipients in one session after which it is closed with 421. */
+  harvestDisconnectAfter: z.number().int().min(1).max(1000).default(15),
+  /** Greylisting (RFC 6647): off by default. */
+  greylisting: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** How long a new (network, sender, recipient) triplet is deferred. */
+      delaySeconds: z.number().int().min(1).max(86_400).default(300),
+    })
+    .default({ enabled: false, delaySeconds: 300 }),
 });
 
 export type SpamSettings = z.infer<typeof spamSettingsSchema>;

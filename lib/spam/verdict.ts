@@ -124,6 +124,53 @@ export function authenticationReasons(
   return reasons;
 }
 
+/**
+ * The admin's sender domain lists: a blocked MAIL FROM or From domain is
+ * refused; an allowed one that SPF or DKIM authenticates goes to the Inbox
+ * whatever reputation or content say (an "inbox" reason).
+ */
+export function senderListReasons(
+  facts: AuthenticationFacts,
+  mailFromDomain: string | null,
+  settings: Pick<SpamSettings, "allowedSenderDomains" | "blockedSenderDomains">,
+): SpamReason[] {
+  const domains = [mailFromDomain, facts.fromDomain].filter((d): d is string => Boolean(d));
+  const listed = (list: string[]) =>
+    domains.find((d) => list.some((entry) => d === entry || d.endsWith(`.${entry}`))) ?? null;
+  const blocked = listed(settings.blockedSenderDomains);
+  if (blocked)
+    return [
+      { code: "blocked_sender", action: "reject", text: `Mail from ${blocked} is blocked here` },
+    ];
+  const allowed = listed(settings.allowedSenderDomains);
+  const authenticated = [
+    ...facts.dkimPassed,
+    ...(facts.spf.result === "pass" && facts.spf.domain ? [facts.spf.domain] : []),
+  ];
+  if (allowed && authenticated.some((d) => aligned(d, allowed)))
+    return [{ code: "allowed_sender", action: "inbox", text: `${allowed} is on the allowlist` }];
+  return [];
+}
+
+/**
+ * Message-level reasons in the order they weigh: an allowlisting (a
+ * trusted forwarder, an allowed sender, a DNS allowlist) drops the
+ * reputation findings it outweighs, never a blocked sender.
+ */
+export function combineReasons(parts: {
+  authentication: SpamReason[];
+  senderLists: SpamReason[];
+  dnsLists: SpamReason[];
+}): SpamReason[] {
+  const allowed = [...parts.senderLists, ...parts.dnsLists].some((r) => r.action === "inbox");
+  const reputation = allowed ? parts.dnsLists.filter((r) => r.action === "inbox") : parts.dnsLists;
+  // An authenticated allowed sender outweighs its own DMARC quarantine-level findings too.
+  const authentication = parts.senderLists.some((r) => r.code === "allowed_sender")
+    ? parts.authentication.filter((r) => r.action === "reject")
+    : parts.authentication;
+  return [...authentication, ...parts.senderLists, ...reputation];
+}
+
 /** The first reason that refuses, or null. */
 export function rejectionOf(reasons: SpamReason[]): SpamReason | null {
   return reasons.find((r) => r.action === "reject") ?? null;

@@ -51,6 +51,29 @@ const DELIVERY_REPLIES: Record<DeliveryRejection, SmtpReply> = {
   policy_rejected: { code: 550, enhanced: "5.7.1", text: "Message refused by policy" },
 };
 
+// The MX's per-client limits (lib/spam/client-limits.ts, greylist.ts):
+// temporary, so a real sender retries later (RFC 5321 §4.2.5); 421 also
+// closes the connection (§3.8).
+export const CLIENT_LIMIT_REPLIES = {
+  tooManyConnections: {
+    code: 421,
+    enhanced: "4.7.0",
+    text: "Too many connections from your address, try again later",
+  },
+  messageRate: {
+    code: 451,
+    enhanced: "4.7.1",
+    text: "Too many messages from your network, try again later",
+  },
+  harvest: {
+    code: 421,
+    enhanced: "4.7.0",
+    text: "Too many unknown recipients, closing connection",
+  },
+  // RFC 6647 §2.1: greylisting answers a temporary failure.
+  greylisted: { code: 451, enhanced: "4.7.1", text: "Greylisted, please try again later" },
+} satisfies Record<string, SmtpReply>;
+
 /** Anything we could not do now (database down, commit failed): RFC 3463 X.3.0, the sender retries. */
 export const TEMPORARY_FAILURE: SmtpReply = {
   code: 451,

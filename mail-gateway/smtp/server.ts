@@ -6,6 +6,7 @@ import type { DnsResolver } from "../../lib/dns/index.ts";
 import type { ContentScorer } from "../../lib/spam/verdict.ts";
 import { createOnData } from "./on-data.ts";
 import { createOnMailFrom } from "./on-mail-from.ts";
+import { createConnectionLimit } from "./on-connect.ts";
 import { createOnRcptTo } from "./on-rcpt-to.ts";
 import { installEnhancedStatusReplies } from "./replies.ts";
 import type { TlsCredentials } from "./tls.ts";
@@ -27,6 +28,7 @@ export type InboundServerOptions = {
 export function createInboundServer(options: InboundServerOptions): SMTPServer {
   installEnhancedStatusReplies();
   const state = new TransactionState();
+  const connections = createConnectionLimit(options.log);
   return new SMTPServer({
     name: options.hostname,
     banner: "ready",
@@ -50,7 +52,9 @@ export function createInboundServer(options: InboundServerOptions): SMTPServer {
     // RFC 5321 §4.5.3.1.8 asks for at least 100; more get 452 4.5.3 (§4.5.3.1.10).
     maxRecipients: MAX_RECIPIENTS_PER_MESSAGE,
     logger: false,
-    onMailFrom: createOnMailFrom(state),
+    onConnect: connections.onConnect,
+    onClose: connections.onClose,
+    onMailFrom: createOnMailFrom(state, options.log),
     onRcptTo: createOnRcptTo(state, options.log),
     onData: createOnData(state, options),
   });
