@@ -3,15 +3,30 @@
 // (RFC 5321 §6.2 warns against accepting then bouncing: backscatter).
 // Unknown recipients are counted per session: past the admin's limits the
 // answers slow down, then the session is closed with 421 (address-harvest
-// defense, lib/spam/client-limits.ts).
+// defense, lib/spam/client-limits.ts). With greylisting on, a known
+// recipient of a new triplet is deferred (lib/spam/greylist.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SMTPServerAddress, SMTPServerSession } from "smtp-server";
 import { resolveRecipient } from "../../lib/delivery/index.ts";
-import { harvestStep } from "../../lib/spam/client-limits.ts";
+import { harvestStep, isLimitedClient } from "../../lib/spam/client-limits.ts";
+import { greylistAllows } from "../../lib/spam/greylist.ts";
 import { getSpamSettings } from "../../lib/spam/settings.ts";
 import { CLIENT_LIMIT_REPLIES, recipientReply, replyError, TEMPORARY_FAILURE } from "./replies.ts";
 import type { TransactionState } from "./transaction.ts";
 import { clientIpOf } from "./describe-session.ts";
+
+/** RFC 6647: when the admin turned greylisting on, a new triplet waits its delay. */
+async function passesGreylist(session: SMTPServerSession, sender: string, recipient: string) {
+  const settings = await getSpamSettings();
+  const ip = clientIpOf(session);
+  if (!settings.greylisting.enabled || !isLimitedClient(ip, settings)) return true;
+  return greylistAllows({
+    clientIp: ip,
+    sender,
+    recipient,
+    delaySeconds: settings.greylisting.delaySeconds,
+  });
+}
 
 export function createOnRcptTo(state: TransactionState, log: (line: string) => void) {
   const unknown = new WeakMap<SMTPServerSession, number>();
@@ -35,6 +50,8 @@ export function createOnRcptTo(state: TransactionState, log: (line: string) => v
     resolveRecipient(address.address, { mailFrom })
       .then(async (resolution) => {
         if (resolution.ok) {
+          if (!(await passesGreylist(session, mailFrom, address.address)))
+            return callback(replyError(CLIENT_LIMIT_REPLIES.greylisted));
           state.addRecipient(session.envelope, address.address, resolution);
           return callback();
         }

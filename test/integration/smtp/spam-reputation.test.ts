@@ -206,6 +206,37 @@ test("address harvesting: after N unknown recipients, 421 and the connection is 
   );
 });
 
+test("greylisting (RFC 6647), when on: a new triplet gets 451 4.7.1 until its delay has passed", async () => {
+  await withSettings(
+    { limitLoopbackClients: true, greylisting: { enabled: true, delaySeconds: 300 } },
+    async () => {
+      const first = await deliver(gateway.smtpPort, "new@example.org", "Greylisted");
+      assert.equal(first.rcpt[0]?.code, 451);
+      assert.match(first.rcpt[0]!.text, /^4\.7\.1 Greylisted/);
+      const early = await deliver(gateway.smtpPort, "new@example.org", "Greylisted");
+      assert.equal(early.rcpt[0]?.code, 451, "a retry within the delay is deferred too");
+      // The delay passes (moved in the table rather than waited for).
+      await db.greylistTriplet.updateMany({
+        where: { sender: "new@example.org" },
+        data: { firstSeenAt: new Date(Date.now() - 301_000) },
+      });
+      const retry = await deliver(gateway.smtpPort, "new@example.org", "Greylisted");
+      assert.equal(retry.final?.code, 250, retry.final?.text);
+      // Passed once, passed for good; another sender is a new triplet.
+      assert.equal((await deliver(gateway.smtpPort, "new@example.org", "Again")).final?.code, 250);
+      assert.equal(
+        (await deliver(gateway.smtpPort, "other@example.org", "Other")).rcpt[0]?.code,
+        451,
+      );
+    },
+  );
+  // Off (the default): nobody is deferred.
+  assert.equal(
+    (await deliver(gateway.smtpPort, "third@example.org", "Not greylisted")).final?.code,
+    250,
+  );
+});
+
 test("loopback clients are exempt from the per-client limits by default", async () => {
   await withSettings({ maxConnectionsPerIp: 1 }, async () => {
     const both = await Promise.all([1, 2].map(() => RawSmtpClient.connect(gateway.smtpPort)));
