@@ -16,6 +16,7 @@ import type { SMTPServer } from "smtp-server";
 import { startImap } from "./imap/start.ts";
 import { startPop3 } from "./pop3/start.ts";
 import { SearchIndexer } from "../lib/store/search-indexer.ts";
+import type { ContentScorer } from "../lib/spam/verdict.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -24,6 +25,8 @@ export type GatewayOptions = {
   listenHost?: string;
   /** DNS for SPF/DKIM/DMARC; default the system resolver (config.dns.servers). */
   resolver?: DnsResolver;
+  /** The MX verdict pipeline's content step (lib/spam/verdict.ts); default none. */
+  contentScorer?: ContentScorer;
   /** STARTTLS certificate; default from TLS_CERT_FILE/TLS_KEY_FILE or a self-signed one under DATA_DIR. */
   tls?: TlsCredentials;
   maxMessageBytes?: number;
@@ -122,6 +125,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     },
     tls,
     resolver,
+    contentScorer: options.contentScorer,
     spoolDir,
     log,
     track,

@@ -1,7 +1,8 @@
 // SPF (RFC 7208), DKIM (RFC 6376), ARC (RFC 8617) and DMARC (RFC 7489)
 // verdicts for an inbound message, computed with mailauth through the
 // injected resolver, and the Authentication-Results field (RFC 8601) that
-// records them. Verdicts are recorded, not enforced: nothing is refused here.
+// records them. Verdicts are recorded here, not enforced: lib/spam/verdict.ts
+// decides what they mean for the message.
 //
 // Mail from outside that claims a hosted domain (in MAIL FROM, From, Sender
 // or a From display name) without SPF or DKIM for that domain is the one a
@@ -14,7 +15,15 @@
 import { isIP } from "node:net";
 import addressparser from "nodemailer/lib/addressparser/index.js";
 import { addressesNamedIn, headerValueText } from "../mime/named-addresses.ts";
-import { arc, dkimVerify, dmarc, spf, type ARCResult, type DKIMVerifyResult } from "mailauth";
+import {
+  arc,
+  dkimVerify,
+  dmarc,
+  spf,
+  type ARCResult,
+  type DKIMVerifyResult,
+  type DMARCResult,
+} from "mailauth";
 import type { HeaderField } from "../mime/headers.ts";
 import { toMailauthResolver, type DnsResolver } from "../dns/resolver.ts";
 import type { SpooledMessage } from "./spool.ts";
@@ -48,6 +57,28 @@ export type AuthenticationVerdicts = {
   localSenderClaim: string | null;
   /** The Authentication-Results field value, folded. */
   header: string;
+  /** The same results as data, for policy (lib/spam/verdict.ts) to act on. */
+  facts: AuthenticationFacts;
+};
+
+/** What the checks found, as the policy reads it (results as RFC 8601 names them). */
+export type AuthenticationFacts = {
+  /** SPF of the MAIL FROM (or HELO) domain: "fail" is a -all match (RFC 7208 §2.6.4). */
+  spf: { result: string; domain: string | null };
+  /** Domains of the DKIM signatures that verified (RFC 6376 d=), lower case. */
+  dkimPassed: string[];
+  /**
+   * DMARC (RFC 7489) of the From domain: result, the policy that applies
+   * to it (sp for a subdomain, RFC 7489 §6.3) and pct; null policy when no
+   * record was found.
+   */
+  dmarc: { result: string; domain: string | null; policy: string | null; pct: number | null };
+  /** The From domain (one From address), null otherwise. */
+  fromDomain: string | null;
+  /** ARC (RFC 8617): the chain's result and the domain of its newest seal. */
+  arc: { result: string; sealer: string | null } | null;
+  /** The hosted claim the message makes, if any; `backed` as for localSenderClaim. */
+  hostedClaim: { address: string; property: string; backed: boolean } | null;
 };
 
 /** A sender the message names, and where (RFC 8601 §2.3 ptype.property). */
@@ -153,6 +184,13 @@ export async function authenticateMessage(
       arc: null,
       // Nothing could be checked: no claim is backed.
       passed: { dkim: [], spf: null },
+      facts: {
+        spf: { result: "temperror", domain: null },
+        dkimPassed: [],
+        dmarc: { result: "temperror", domain: null, policy: null, pct: null },
+        fromDomain: null,
+        arc: null,
+      },
     });
   } finally {
     clearTimeout(timer);
@@ -182,6 +220,12 @@ async function runChecks(input: AuthenticationInput): Promise<AuthenticationVerd
 
   const headerFrom = dkimResult?.headerFrom ?? fromAddresses(input.headerFields);
   let dmarcInfo: string;
+  let dmarcFacts: AuthenticationFacts["dmarc"] = {
+    result: "none",
+    domain: null,
+    policy: null,
+    pct: null,
+  };
   if (headerFrom.length === 1) {
     const result = await dmarc({
       headerFrom,
@@ -198,6 +242,15 @@ async function runChecks(input: AuthenticationInput): Promise<AuthenticationVerd
       resolver,
     });
     dmarcInfo = result && result.info ? result.info : "dmarc=none";
+    if (result) {
+      const found = result as Partial<DMARCResult> & { status?: { result?: string } };
+      dmarcFacts = {
+        result: found.status?.result ?? "none",
+        domain: found.domain ?? null,
+        policy: found.policy ? String(found.policy).toLowerCase() : null,
+        pct: typeof found.pct === "number" ? found.pct : null,
+      };
+    }
   } else {
     // RFC 7489 §6.6.1: no single RFC5322.From domain, no DMARC evaluation.
     dmarcInfo = `dmarc=${headerFrom.length === 0 ? "none (no From address)" : "permerror (multiple From addresses)"}`;
@@ -220,6 +273,22 @@ async function runChecks(input: AuthenticationInput): Promise<AuthenticationVerd
     dmarc: dmarcInfo,
     arc: arcResult?.info ?? null,
     passed,
+    facts: {
+      spf: {
+        result: spfResult.status.result,
+        domain: spfResult.domain ? spfResult.domain.toLowerCase() : null,
+      },
+      dkimPassed: passed.dkim,
+      dmarc: dmarcFacts,
+      fromDomain: headerFrom.length === 1 ? domainOf(headerFrom[0]!).toLowerCase() : null,
+      arc: arcResult
+        ? {
+            result: arcResult.status.result,
+            sealer:
+              (arcResult.signature && arcResult.signature.signingDomain?.toLowerCase()) || null,
+          }
+        : null,
+    },
   });
 }
 
@@ -242,6 +311,7 @@ function formatVerdicts(
     dmarc: string;
     arc: string | null;
     passed: Passed;
+    facts: Omit<AuthenticationFacts, "hostedClaim">;
   },
 ): AuthenticationVerdicts {
   const claim = hostedClaim(
@@ -261,6 +331,12 @@ function formatVerdicts(
     dkim: parts.dkim,
     dmarc: parts.dmarc,
     localSenderClaim: claim && !claim.backed ? claim.claim.address : null,
+    facts: {
+      ...parts.facts,
+      hostedClaim: claim
+        ? { address: claim.claim.address, property: claim.claim.property, backed: claim.backed }
+        : null,
+    },
     // RFC 8601 §2.2: authserv-id, then one resinfo per method, ";"-separated.
     header: `${input.hostname};\r\n\t${lines.join(";\r\n\t")}`,
   };

@@ -29,6 +29,22 @@ import { authenticateMessage, senderClaimDomains } from "./authenticate-message.
 import type { AcceptedRecipient, ListInfo } from "./resolve-recipient.ts";
 import { HEAD_BYTES, type SpooledMessage } from "./spool.ts";
 import { startVacationReplies } from "./vacation.ts";
+import { getSpamSettings } from "../spam/settings.ts";
+import { checkDnsLists } from "../spam/dns-lists.ts";
+import {
+  authenticationReasons,
+  combineReasons,
+  decideCopies,
+  senderListReasons,
+  noContentScorer,
+  rejectionOf,
+  rejectionText,
+  spamHeaderFields,
+  type ContentScorer,
+  type CopyDecision,
+  type SpamReason,
+  type SpamVerdict,
+} from "../spam/verdict.ts";
 import {
   formatReceived,
   returnPathField,
@@ -49,7 +65,13 @@ export type DeliveryRejection =
    * The header section does not end within HEAD_BYTES: fields past that
    * could not be checked (a forged Authentication-Results, a second From).
    */
-  | "header_too_large";
+  | "header_too_large"
+  /**
+   * The verdict pipeline (lib/spam/verdict.ts) refuses it: a failed DMARC
+   * p=reject, a forged hosted sender, a DNS blocklisting. The error's
+   * message is the reason in words, for the 550 5.7.1 reply.
+   */
+  | "policy_rejected";
 
 export class DeliveryError extends Error {
   readonly reason: DeliveryRejection;
@@ -77,6 +99,10 @@ export type InboundOptions = {
   hostname: string;
   resolver: DnsResolver;
   now?: Date;
+  /** The verdict pipeline's content step; default no opinion (noContentScorer). */
+  contentScorer?: ContentScorer;
+  /** Where a failing content scorer is reported (it never fails the delivery). */
+  log?: (line: string) => void;
 };
 
 export type InboundResult = {
@@ -150,6 +176,25 @@ async function deliverNow(
     }),
     parseSafely(message),
   ]);
+  // The verdict pipeline, before anything is stored (lib/spam/verdict.ts).
+  const spamSettings = await getSpamSettings();
+  const mailFromDomain = envelope.mailFrom
+    ? envelope.mailFrom.slice(envelope.mailFrom.lastIndexOf("@") + 1).toLowerCase()
+    : null;
+  const messageReasons = combineReasons({
+    authentication: authenticationReasons(verdicts.facts, spamSettings),
+    senderLists: senderListReasons(verdicts.facts, mailFromDomain, spamSettings),
+    dnsLists: await checkDnsLists({
+      clientIp: session.clientIp,
+      domains: [mailFromDomain, verdicts.facts.fromDomain].filter((d): d is string => Boolean(d)),
+      lists: spamSettings.dnsLists,
+      resolver: options.resolver,
+      timeoutMs: spamSettings.dnsListTimeoutMs,
+    }),
+  });
+  const refused = rejectionOf(messageReasons);
+  if (refused) throw new DeliveryError("policy_rejected", rejectionText(refused));
+
   // Our verdict is ours alone: one from outside under our name goes.
   const rewritten = withoutForgedAuthResults(head, options.hostname);
   const header = rewritten ? { bytes: rewritten, replaces: headerEnd } : null;
@@ -169,7 +214,20 @@ async function deliverNow(
     },
   ];
 
-  const sources = planSources(envelope, message, trace, header, parsed.message);
+  const planned = planSources(envelope, message, trace, header, parsed.message);
+  const decisions = await decideCopies({
+    accountIds: [...new Set(planned.flatMap((s) => s.accountIds))],
+    messageReasons,
+    scorer: options.contentScorer ?? noContentScorer,
+    source: () => readScoredBytes(message),
+    settings: spamSettings,
+    onScorerError: (error) =>
+      options.log?.(`delivery ${session.id}: content scorer failed: ${(error as Error).message}`),
+  });
+  const everyCopyRefused = decisions.length > 0 && decisions.every((d) => d.reject);
+  if (everyCopyRefused && !planned.some((s) => s.outbound.length || s.held?.recipients.length))
+    throw new DeliveryError("policy_rejected", rejectionText(decisions[0]!.reject!));
+  const sources = withVerdicts(planned, formatHeaderLines(trace).length, decisions, messageReasons);
   for (const source of sources) source.claimedLocalSender = verdicts.localSenderClaim;
   try {
     const copies = await storeDelivery({ sources, receivedAt: now });
@@ -184,6 +242,72 @@ async function deliverNow(
     if (error instanceof OverQuotaError) throw new DeliveryError("over_quota", error.message);
     throw error;
   }
+}
+
+// A content scorer reads at most this much of a message, as SpamAssassin's
+// spamc does (500 KB by default): spam is small, and a 25 MiB attachment
+// tells a text classifier nothing its first part does not.
+const MAX_SCORED_BYTES = 512 * 1024;
+
+async function readScoredBytes(message: SpooledMessage): Promise<Buffer> {
+  if (message.memory) return message.memory;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of createReadStream(message.file!, { end: MAX_SCORED_BYTES - 1 })) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Each source split by the verdicts of its accounts (copies with different
+ * verdicts carry different X-Spam-* fields, so different bytes), the
+ * fields put below the trace fields (the first `traceBytes` of each
+ * prefix: Return-Path stays on top, RFC 5321 §4.4) and Junk copies marked. Outbound and held recipients
+ * stay with the first part, under the message-level verdict.
+ */
+function withVerdicts(
+  sources: NewSource[],
+  traceBytes: number,
+  decisions: CopyDecision[],
+  messageReasons: SpamReason[],
+): NewSource[] {
+  const byAccount = new Map(decisions.map((d) => [d.accountId, d.verdict]));
+  const messageVerdict: SpamVerdict = {
+    action: messageReasons.some((r) => r.action === "junk") ? "junk" : "inbox",
+    score: null,
+    reasons: messageReasons,
+  };
+  const stamped = (source: NewSource, verdict: SpamVerdict): NewSource => {
+    const fields = formatHeaderLines(spamHeaderFields(verdict));
+    const prefix = source.bytes.prefix;
+    const bytes = {
+      ...source.bytes,
+      prefix: Buffer.concat([prefix.subarray(0, traceBytes), fields, prefix.subarray(traceBytes)]),
+    };
+    return { ...source, bytes, spamVerdict: verdict, junk: verdict.action === "junk" };
+  };
+  return sources.flatMap((source) => {
+    const groups = new Map<string, { verdict: SpamVerdict; accountIds: string[] }>();
+    for (const accountId of source.accountIds) {
+      const verdict = byAccount.get(accountId) ?? messageVerdict;
+      const key = JSON.stringify(verdict);
+      const group = groups.get(key) ?? { verdict, accountIds: [] };
+      group.accountIds.push(accountId);
+      groups.set(key, group);
+    }
+    const parts = [...groups.values()];
+    if (parts.length === 0) return [stamped(source, messageVerdict)];
+    return parts.map((part, i) =>
+      stamped(
+        i === 0
+          ? { ...source, accountIds: part.accountIds }
+          : { ...source, accountIds: part.accountIds, outbound: [], held: null },
+        part.verdict,
+      ),
+    );
+  });
 }
 
 async function parseSafely(

@@ -66,12 +66,12 @@ export async function copyMessagesByUid(
         "accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen", "flagged",
         "answered", "draft", "deleted", "keywords", "receivedAt", "sentAt", "size", "fromAddress", "fromName",
         "toList", "ccList", "subject", "messageIdHeader", "inReplyTo", "references", "snippet",
-        "hasAttachments", "searchVector", "claimedLocalSender")
+        "hasAttachments", "searchVector", "claimedLocalSender", "spamVerdict")
       SELECT m."accountId", v.new_id, ${targetId}::uuid, v.uid, ${box!.modseq}::int8, m."sourceSha256", m."threadId",
         m."seen", m."flagged", m."answered", m."draft", m."deleted", m."keywords", m."receivedAt", m."sentAt",
         m."size", m."fromAddress", m."fromName", m."toList", m."ccList", m."subject", m."messageIdHeader",
         m."inReplyTo", m."references", m."snippet", m."hasAttachments", m."searchVector",
-        m."claimedLocalSender"
+        m."claimedLocalSender", m."spamVerdict"
       FROM unnest(${rows.map((r) => r.id)}::uuid[], ${newIds}::uuid[], ${newUids}::int[]) AS v(old_id, new_id, uid)
       JOIN "Message" m ON m."accountId" = ${accountId}::uuid AND m."id" = v.old_id
       RETURNING "accountId", "id", "searchVector" IS NULL AS "waiting")

@@ -67,6 +67,13 @@ export type NewSource = {
    * address, kept on each copy (Message.claimedLocalSender) for the reader.
    */
   claimedLocalSender?: string | null;
+  /**
+   * The MX's verdict on these copies (lib/spam/verdict.ts), kept on each
+   * (Message.spamVerdict); with `junk`, the accountIds copies are filed in
+   * Junk instead of the Inbox.
+   */
+  spamVerdict?: unknown;
+  junk?: boolean;
   /** Role addresses no admin can take yet: the source is kept for them (one HeldMessage). */
   held?: HeldRecipients | null;
 };
@@ -109,7 +116,7 @@ export type StoredCopy = {
   messageId: string;
   uid: number;
   /** Null for a folderCopies copy. */
-  folder: "INBOX" | FiledFolder | null;
+  folder: "INBOX" | "JUNK" | FiledFolder | null;
 };
 
 /** The HeldMessage a delivery was to release is gone: someone else delivered it. */
@@ -468,6 +475,8 @@ type CopyPlan = {
   parentIds: string[];
   /** NewSource.claimedLocalSender. */
   claimedLocalSender: string | null;
+  /** NewSource.spamVerdict, as JSON text. */
+  spamVerdict: string | null;
   /** Whether the copy may join a recent thread by subject. */
   bySubject: boolean;
 };
@@ -497,7 +506,7 @@ function planCopies(
       const targets = [
         ...p.source.accountIds.map((accountId) => ({
           accountId,
-          folder: "INBOX" as const,
+          folder: p.source.junk ? ("JUNK" as const) : ("INBOX" as const),
           mailboxId: null,
           flags: unread,
         })),
@@ -538,6 +547,10 @@ function planCopies(
         claimedLocalSender: p.source.claimedLocalSender
           ? clean(p.source.claimedLocalSender).slice(0, MAX_INDEXED_CHARS)
           : null,
+        spamVerdict:
+          p.source.spamVerdict === undefined || p.source.spamVerdict === null
+            ? null
+            : JSON.stringify(p.source.spamVerdict),
         // RFC 5256 §2.1-style fallback: only replies join by subject, and
         // only an earlier conversation of the last weeks.
         bySubject: threadKey !== "" && (hasReplyPrefix(m.subject) || parentIds.length > 0),
@@ -657,7 +670,8 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
       ${c.delivery.receivedAt}::timestamptz, ${m.date}::timestamptz, ${clean(m.from?.address ?? "")}::text,
       ${clean(m.from?.name ?? "")}::text, ${list(m.to)}::jsonb, ${list(m.cc)}::jsonb, ${clean(m.subject)}::text,
       ${c.messageIdHeader}::text, ${c.inReplyTo}::text, ${c.references}::text[], ${clean(m.snippet)}::text,
-      ${m.attachments.some((a) => !a.inline)}::boolean, ${c.claimedLocalSender}::text)`;
+      ${m.attachments.some((a) => !a.inline)}::boolean, ${c.claimedLocalSender}::text,
+      ${c.spamVerdict}::jsonb)`;
   });
   // target: each copy's folder row, by special use or by id (an APPEND into
   // the Inbox and a delivery to it share one folder, so one UPDATE).
@@ -666,7 +680,7 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
       SELECT * FROM (VALUES ${commaList(rows)}) AS v(n, "accountId", folder, "targetId", id, "threadId",
         "threadKey", "sha256", size, seen, flagged, answered, draft, deleted, keywords, "enforceQuota",
         "receivedAt", "sentAt", "fromAddress", "fromName", "toList", "ccList", subject, "messageIdHeader",
-        "inReplyTo", "references", snippet, "hasAttachments", "claimedLocalSender")
+        "inReplyTo", "references", snippet, "hasAttachments", "claimedLocalSender", "spamVerdict")
     ), target AS (
       SELECT c.n, b."id" AS "mailboxId" FROM c JOIN "Mailbox" b ON b."accountId" = c."accountId"
         AND (b."specialUse" = c.folder OR b."id" = c."targetId")
@@ -706,13 +720,13 @@ async function insertCopies(tx: SqlClient, plans: CopyPlan[]): Promise<Map<strin
         "flagged", "answered", "draft", "deleted", "keywords",
         "receivedAt", "sentAt", "size", "fromAddress", "fromName", "toList", "ccList",
         "subject", "messageIdHeader", "inReplyTo", "references", "snippet", "hasAttachments",
-        "claimedLocalSender")
+        "claimedLocalSender", "spamVerdict")
       SELECT c."accountId", c.id, b.id, b."firstUid" + (row_number() OVER w)::int - 1,
         b."modseqBefore" + row_number() OVER w, c."sha256", c."threadId", c.seen,
         c.flagged, c.answered, c.draft, c.deleted, c.keywords,
         c."receivedAt", c."sentAt", c.size, c."fromAddress", c."fromName", c."toList", c."ccList",
         c.subject, c."messageIdHeader", c."inReplyTo", c."references", c.snippet, c."hasAttachments",
-        c."claimedLocalSender"
+        c."claimedLocalSender", c."spamVerdict"
       FROM c JOIN target t ON t.n = c.n JOIN mailbox b ON b."accountId" = c."accountId" AND b.id = t."mailboxId"
       WINDOW w AS (PARTITION BY b.id ORDER BY c.n)
       RETURNING "accountId", "id", "mailboxId", "uid"

@@ -46,6 +46,11 @@ export type MessageDetail = {
    * it: the address it claims (the reading pane warns); null otherwise.
    */
   claimedLocalSender: string | null;
+  /**
+   * Why the MX filed it as Junk, in words (Message.spamVerdict's reasons
+   * that asked for Junk), for the reading pane; empty when nothing did.
+   */
+  junkReasons: string[];
 };
 
 /** Messages shown in one conversation at most (the newest ones). */
@@ -76,7 +81,18 @@ type DetailRow = {
   html: string | null;
   attachments: unknown;
   claimedLocalSender: string | null;
+  spamVerdict: unknown;
 };
+
+/** The reasons of a stored verdict (lib/spam/verdict.ts SpamVerdict) that asked for Junk or refusal. */
+function junkReasonsOf(verdict: unknown): string[] {
+  const reasons = (verdict as { reasons?: unknown } | null)?.reasons;
+  if (!Array.isArray(reasons)) return [];
+  return reasons
+    .filter((r): r is { action: string; text: string } => typeof r?.text === "string")
+    .filter((r) => r.action === "junk" || r.action === "reject")
+    .map((r) => r.text);
+}
 
 function addresses(value: unknown): Address[] {
   if (!Array.isArray(value)) return [];
@@ -112,6 +128,7 @@ function toDetail(row: DetailRow): MessageDetail {
     remoteContent: row.html !== null && hasRemoteContent(row.html),
     attachments,
     claimedLocalSender: row.claimedLocalSender,
+    junkReasons: junkReasonsOf(row.spamVerdict),
   };
 }
 
@@ -127,7 +144,7 @@ export function conversationSql(accountId: string, messageId: string): Prisma.Sq
       b."specialUse"::text AS "specialUse", m."threadId"::text AS "threadId", m."fromName", m."fromAddress",
       m."toList", m."ccList", m."subject", m."sentAt", m."receivedAt", m."seen", m."flagged", m."answered",
       m."size", m."snippet", left(s."textBody", ${MAX_TEXT_CHARS}::int) AS "text", s."htmlBody" AS "html",
-      m."claimedLocalSender",
+      m."claimedLocalSender", m."spamVerdict",
       COALESCE((SELECT json_agg(json_build_object('index', a."index", 'filename', a."filename",
           'contentType', a."contentType", 'size', a."size", 'contentId', a."contentId", 'inline', a."inline")
         ORDER BY a."index") FROM "Attachment" a WHERE a."sourceSha256" = m."sourceSha256"), '[]'::json) AS "attachments"

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { SMTPServerDataStream, SMTPServerSession } from "smtp-server";
 import type { DnsResolver } from "../../lib/dns/index.ts";
+import type { ContentScorer } from "../../lib/spam/verdict.ts";
 import { DeliveryError, deliverInbound, spoolMessage } from "../../lib/delivery/index.ts";
 import { acceptedReply, deliveryReply, replyError, replyForError } from "./replies.ts";
 import type { TransactionState } from "./transaction.ts";
@@ -15,6 +16,8 @@ export type DataHandlerOptions = {
   resolver: DnsResolver;
   maxMessageBytes: number;
   spoolDir: string;
+  /** The verdict pipeline's content step (lib/spam/verdict.ts); default none. */
+  contentScorer?: ContentScorer;
   log: (line: string) => void;
   /** Told of each delivery in progress, so shutdown can wait for it. */
   track: <T>(work: Promise<T>) => Promise<T>;
@@ -58,14 +61,20 @@ async function receive(
         recipients: state.acceptedRecipients(envelope),
       },
       message,
-      { hostname: options.hostname, resolver: options.resolver },
+      {
+        hostname: options.hostname,
+        resolver: options.resolver,
+        contentScorer: options.contentScorer,
+        log: options.log,
+      },
     );
     if (result.parseError)
       options.log(`smtp ${session.id}: ${id} stored unparsed: ${result.parseError.message}`);
     return id;
   } catch (error) {
     if ((error as { responseCode?: number }).responseCode) throw error;
-    if (error instanceof DeliveryError) throw replyError(deliveryReply(error.reason));
+    if (error instanceof DeliveryError)
+      throw replyError(deliveryReply(error.reason, error.message));
     options.log(`smtp ${session.id}: delivery of ${id} failed: ${(error as Error).message}`);
     throw replyError(replyForError(error));
   } finally {

@@ -45,7 +45,34 @@ const DELIVERY_REPLIES: Record<DeliveryRejection, SmtpReply> = {
     enhanced: "5.3.4",
     text: `Message header section exceeds ${HEAD_BYTES / 1024} KiB`,
   },
+  // RFC 3463 X.7.1: delivery not authorized, message refused (DMARC
+  // p=reject, RFC 7489 §7.3; a forged hosted sender; a blocklisting). The
+  // text is the verdict's reason, set by deliveryReply.
+  policy_rejected: { code: 550, enhanced: "5.7.1", text: "Message refused by policy" },
 };
+
+// The MX's per-client limits (lib/spam/client-limits.ts, greylist.ts):
+// temporary, so a real sender retries later (RFC 5321 §4.2.5); 421 also
+// closes the connection (§3.8).
+export const CLIENT_LIMIT_REPLIES = {
+  tooManyConnections: {
+    code: 421,
+    enhanced: "4.7.0",
+    text: "Too many connections from your address, try again later",
+  },
+  messageRate: {
+    code: 451,
+    enhanced: "4.7.1",
+    text: "Too many messages from your network, try again later",
+  },
+  harvest: {
+    code: 421,
+    enhanced: "4.7.0",
+    text: "Too many unknown recipients, closing connection",
+  },
+  // RFC 6647 §2.1: greylisting answers a temporary failure.
+  greylisted: { code: 451, enhanced: "4.7.1", text: "Greylisted, please try again later" },
+} satisfies Record<string, SmtpReply>;
 
 /** Anything we could not do now (database down, commit failed): RFC 3463 X.3.0, the sender retries. */
 export const TEMPORARY_FAILURE: SmtpReply = {
@@ -58,8 +85,13 @@ export function recipientReply(reason: RecipientRejection): SmtpReply {
   return RECIPIENT_REPLIES[reason];
 }
 
-export function deliveryReply(reason: DeliveryRejection): SmtpReply {
-  return DELIVERY_REPLIES[reason];
+/** The reply for a refusal; `detail` (a DeliveryError's words) replaces the text of a policy refusal. */
+export function deliveryReply(reason: DeliveryRejection, detail?: string): SmtpReply {
+  const reply = DELIVERY_REPLIES[reason];
+  // Printable ASCII only, so the text cannot end the reply line (RFC 5321 §4.2).
+  if (reason === "policy_rejected" && detail)
+    return { ...reply, text: detail.replace(/[^\x20-\x7e]/g, "?") };
+  return reply;
 }
 
 /** The reply for an error thrown by lib: user errors by code, anything else temporary. */

@@ -3,8 +3,10 @@
 import { SMTPServer } from "smtp-server";
 import { MAX_RECIPIENTS_PER_MESSAGE } from "../../lib/config/limits.ts";
 import type { DnsResolver } from "../../lib/dns/index.ts";
+import type { ContentScorer } from "../../lib/spam/verdict.ts";
 import { createOnData } from "./on-data.ts";
 import { createOnMailFrom } from "./on-mail-from.ts";
+import { createConnectionLimit } from "./on-connect.ts";
 import { createOnRcptTo } from "./on-rcpt-to.ts";
 import { installEnhancedStatusReplies } from "./replies.ts";
 import type { TlsCredentials } from "./tls.ts";
@@ -17,6 +19,8 @@ export type InboundServerOptions = {
   tls: TlsCredentials;
   resolver: DnsResolver;
   spoolDir: string;
+  /** The verdict pipeline's content step (lib/spam/verdict.ts); default none. */
+  contentScorer?: ContentScorer;
   log: (line: string) => void;
   track: <T>(work: Promise<T>) => Promise<T>;
 };
@@ -24,6 +28,7 @@ export type InboundServerOptions = {
 export function createInboundServer(options: InboundServerOptions): SMTPServer {
   installEnhancedStatusReplies();
   const state = new TransactionState();
+  const connections = createConnectionLimit(options.log);
   return new SMTPServer({
     name: options.hostname,
     banner: "ready",
@@ -47,7 +52,9 @@ export function createInboundServer(options: InboundServerOptions): SMTPServer {
     // RFC 5321 §4.5.3.1.8 asks for at least 100; more get 452 4.5.3 (§4.5.3.1.10).
     maxRecipients: MAX_RECIPIENTS_PER_MESSAGE,
     logger: false,
-    onMailFrom: createOnMailFrom(state),
+    onConnect: connections.onConnect,
+    onClose: connections.onClose,
+    onMailFrom: createOnMailFrom(state, options.log),
     onRcptTo: createOnRcptTo(state, options.log),
     onData: createOnData(state, options),
   });

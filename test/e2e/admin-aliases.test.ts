@@ -25,11 +25,14 @@ import {
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
 const { parseConfig } = await import("../../lib/config/index.ts");
+const { createStaticResolver } = await import("../../lib/dns/resolver.ts");
+const { hostedDkimTable, signedIfHosted } = await import("../helpers/hosted-signature.ts");
 const admin = await makeAccount("boss", { role: "ADMIN" });
 const bob = await makeAccount("bob");
 const carol = await makeAccount("carol");
 const peer = await startSmtpPeer();
 const gateway = await startTestGateway({
+  resolver: createStaticResolver(await hostedDkimTable()),
   config: parseConfig({
     ...process.env,
     MAIL_DOMAIN: "mail.test",
@@ -52,7 +55,9 @@ userContext.setDefaultTimeout(45_000);
 await signInAs(await userContext.newPage(), bob.address);
 
 async function send(from: string, to: string, subject: string) {
-  return sendOnce(gateway.smtpPort, { from, to: [to] }, simpleMessage({ from, to, subject }));
+  // A member's post from outside carries the domain's signature, as one through submission does.
+  const message = await signedIfHosted(simpleMessage({ from, to, subject }), from);
+  return sendOnce(gateway.smtpPort, { from, to: [to] }, message);
 }
 
 async function inboxCopy(accountId: string, subject: string) {

@@ -1,6 +1,7 @@
 // Sending as someone else, seen in Chromium against the production build
 // and a real gateway: mail from outside that claims our domain arrives over
-// the MX port and its reading pane warns "Sent from outside — claims to be
+// the MX port (refused by default; filed as Junk with the admin setting this
+// test uses) and its reading pane warns "Sent from outside — claims to be
 // from your domain (…)" (and the sender's images are not trusted on its
 // word); the settings refuse a display name that reads as another address;
 // a name saved before that rule makes the composer's Send fail with the
@@ -18,6 +19,8 @@ import { sendOnce, simpleMessage, startTestGateway } from "../helpers/smtp-harne
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
 const { trustImagesFrom } = await import("../../lib/store/mail-preferences.ts");
+const { updateSpamSettings } = await import("../../lib/spam/settings.ts");
+await updateSpamSettings({ hostedSpoofAction: "junk" });
 
 const bob = await makeAccount("bob");
 const ann = await makeAccount("ann");
@@ -25,7 +28,13 @@ const [web, browser]: [WebServer, Browser] = await Promise.all([
   startWebServer({ DATABASE_URL: databaseUrl }),
   launchBrowser(),
 ]);
-const gateway = await startTestGateway({ submissionPort: null, relay: false });
+const { createStaticResolver } = await import("../../lib/dns/resolver.ts");
+const gateway = await startTestGateway({
+  submissionPort: null,
+  relay: false,
+  // bank.example asks for its unauthenticated mail to be quarantined (RFC 7489).
+  resolver: createStaticResolver({ "_dmarc.bank.example": { TXT: [["v=DMARC1; p=quarantine"]] } }),
+});
 for (const path of ["/login", "/mail", "/settings"]) await fetch(`${web.url}${path}`);
 const openMail = (address: string) => openMailPage(browser, web.url, address);
 
@@ -40,7 +49,7 @@ async function fromOutside(mailFrom: string, from: string, subject: string, html
   assert.equal(result.final?.code, 250, result.final?.text);
 }
 
-test("mail from outside claiming our domain lands marked, and the reading pane warns", async () => {
+test("mail from outside claiming our domain lands in Junk marked, and the reading pane warns", async () => {
   // Bob trusts admin@'s images; a stranger using that name gets no such trust.
   await trustImagesFrom(bob.id, "admin@mail.test");
   await fromOutside(
@@ -50,12 +59,18 @@ test("mail from outside claiming our domain lands marked, and the reading pane w
     '<p>Click here</p><img src="https://evil.test/track.png">',
   );
   await fromOutside("alice@example.org", "Alice <alice@example.org>", "Lunch on Friday");
+  await fromOutside("alerts@bank.example", "Bank <alerts@bank.example>", "Your statement");
   const stored = await db.message.findFirstOrThrow({
     where: { accountId: bob.id, subject: "Reset your password" },
   });
   assert.equal(stored.claimedLocalSender, "admin@mail.test", "recorded as data on the copy");
 
   const { page } = await openMail(bob.address);
+  await page
+    .getByRole("navigation", { name: "Folders" })
+    .getByRole("link", { name: /^Junk/ })
+    .click();
+  await page.getByRole("heading", { name: "Junk" }).waitFor();
   await messageRow(page, "Reset your password").click();
   const pane = page.getByRole("region", { name: "Reading pane" });
   const warning = pane.getByTestId("spoof-warning");
@@ -65,11 +80,30 @@ test("mail from outside claiming our domain lands marked, and the reading pane w
     "Sent from outside — claims to be from your domain (admin@mail.test)",
   );
   assert.equal(await warning.getAttribute("role"), "alert");
+  // Why it is in Junk, in words, from the verdict kept on the copy.
+  assert.equal(
+    await pane.getByTestId("junk-reason").innerText(),
+    "In Junk because: Claims to be from admin@mail.test but came from outside without mail.test's signature",
+  );
   await pane.getByText("Remote images in this message are hidden").waitFor();
 
+  await messageRow(page, "Your statement").click();
+  await pane.getByRole("heading", { name: "Your statement" }).waitFor();
+  assert.equal(
+    await pane.getByTestId("junk-reason").innerText(),
+    "In Junk because: Failed DMARC for bank.example",
+  );
+  assert.equal(await pane.getByTestId("spoof-warning").count(), 0);
+
+  await page
+    .getByRole("navigation", { name: "Folders" })
+    .getByRole("link", { name: /^Inbox/ })
+    .click();
+  await page.getByRole("heading", { name: "Inbox" }).waitFor();
   await messageRow(page, "Lunch on Friday").click();
   await pane.getByRole("heading", { name: "Lunch on Friday" }).waitFor();
   assert.equal(await pane.getByTestId("spoof-warning").count(), 0);
+  assert.equal(await pane.getByTestId("junk-reason").count(), 0, "nothing to explain in the Inbox");
 });
 
 test("settings refuse a display name that reads as another address", async () => {

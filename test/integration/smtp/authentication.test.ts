@@ -22,7 +22,8 @@ const dns = createStaticResolver({
   "_dmarc.good.example": { TXT: [["v=DMARC1; p=reject"]] },
   "sel._domainkey.good.example": { TXT: [[dkimRecord]] },
   "bad.example": { TXT: [["v=spf1 ip4:192.0.2.1 -all"]] },
-  "_dmarc.bad.example": { TXT: [["v=DMARC1; p=reject"]] },
+  // p=none: recorded, not enforced (enforcing is spam-authentication.test.ts's).
+  "_dmarc.bad.example": { TXT: [["v=DMARC1; p=none"]] },
 });
 const withDns = await startTestGateway({ resolver: dns });
 const withoutDns = await startTestGateway({ resolver: createUnavailableResolver() });
@@ -70,10 +71,11 @@ test("SPF pass, DKIM pass and DMARC pass for an aligned, signed message", async 
   assert.match(results, /dkim=pass .*header\.d=good\.example/);
   assert.match(results, /spf=pass .*smtp\.mailfrom=bounce@good\.example/);
   assert.match(results, /dmarc=pass .*header\.from=good\.example/);
-  // Trace fields are on top, in order, and the message follows untouched.
+  // Trace fields are on top, in order, then the verdict (lib/spam/verdict.ts),
+  // and the message follows untouched.
   assert.match(
     raw,
-    /^Return-Path: <bounce@good\.example>\r\nAuthentication-Results: [^]*?\r\nReceived: from client\.example\.org \(\[127\.0\.0\.1\]\)\r\n\tby mx\.mail\.test with ESMTP id [0-9a-f]{16}\r\n\tfor <bob@mail\.test>; \w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\nDKIM-Signature: /,
+    /^Return-Path: <bounce@good\.example>\r\nAuthentication-Results: [^]*?\r\nReceived: from client\.example\.org \(\[127\.0\.0\.1\]\)\r\n\tby mx\.mail\.test with ESMTP id [0-9a-f]{16}\r\n\tfor <bob@mail\.test>; \w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d \+0000\r\nX-Spam-Status: No, action=inbox tests=none\r\nDKIM-Signature: /,
   );
   assert.ok(raw.endsWith(message));
 });

@@ -50,7 +50,7 @@ test("the stored source is the trace headers followed by exactly the bytes sent"
       .split(/\r\n(?![\t ])/)
       .filter(Boolean)
       .map((line) => line.split(":")[0]),
-    ["Return-Path", "Authentication-Results", "Received"],
+    ["Return-Path", "Authentication-Results", "Received", "X-Spam-Status"],
   );
   assert.equal(stored.size, raw.length);
   assert.equal(stored.source.size, raw.length);

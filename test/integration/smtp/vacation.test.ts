@@ -20,11 +20,14 @@ const { parseConfig } = await import("../../../lib/config/index.ts");
 const { updateVacation } = await import("../../../lib/accounts/user-settings.ts");
 const { vacationRepliesSettled } = await import("../../../lib/delivery/vacation.ts");
 const { submitMessage } = await import("../../../lib/submission/submit-message.ts");
+const { createStaticResolver } = await import("../../../lib/dns/resolver.ts");
+const { hostedDkimTable, signedIfHosted } = await import("../../helpers/hosted-signature.ts");
 
 const peer = await startSmtpPeer();
 const spoolDir = await mkdtemp(path.join(tmpdir(), "mail-spool-"));
 const gateway = await startTestGateway({
   spoolDir,
+  resolver: createStaticResolver(await hostedDkimTable()),
   config: parseConfig({
     ...process.env,
     MAIL_DOMAIN: "mail.test",
@@ -61,16 +64,18 @@ async function deliver(
   to: string,
   options: { headers?: string[]; header?: { from?: string; to?: string }; id?: string } = {},
 ) {
+  const message = simpleMessage({
+    from: options.header?.from ?? from,
+    to: options.header?.to ?? to,
+    subject: "Project update",
+    messageId: options.id,
+    extraHeaders: options.headers,
+  });
+  // A hosted sender's mail at the MX carries its domain's signature.
   const result = await sendOnce(
     gateway.smtpPort,
     { from, to: [to] },
-    simpleMessage({
-      from: options.header?.from ?? from,
-      to: options.header?.to ?? to,
-      subject: "Project update",
-      messageId: options.id,
-      extraHeaders: options.headers,
-    }),
+    await signedIfHosted(message, from),
   );
   assert.equal(result.final?.code, 250, result.final?.text);
   // The reply is started after the commit; wait for it to be queued (or not).

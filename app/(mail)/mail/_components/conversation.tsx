@@ -119,6 +119,12 @@ function MessageCard({
             Sent from outside — claims to be from your domain ({message.claimedLocalSender})
           </p>
         ) : null}
+        {message.mailboxSpecialUse === "JUNK" && message.junkReasons.length > 0 ? (
+          // The MX's verdict, as data on the copy (Message.spamVerdict).
+          <p className="junk-reason" data-testid="junk-reason">
+            In Junk because: {message.junkReasons.join("; ")}
+          </p>
+        ) : null}
         <dl className="message-headers">
           <dt>From</dt>
           <dd>
