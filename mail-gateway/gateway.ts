@@ -16,6 +16,7 @@ import type { SMTPServer } from "smtp-server";
 import { startImap } from "./imap/start.ts";
 import { startPop3 } from "./pop3/start.ts";
 import { SearchIndexer } from "../lib/store/search-indexer.ts";
+import { SpamMaintenance } from "../lib/spam/maintenance.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -111,6 +112,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   // Search vectors of new copies, filled after their commit (lib/store/search-indexer.ts).
   const searchIndexer = new SearchIndexer({ log });
   searchIndexer.start();
+  // Queued spam training left by a crash, and Junk's retention (lib/spam/maintenance.ts).
+  const spamMaintenance = new SpamMaintenance(log);
+  spamMaintenance.start();
 
   // The admin's setting when stored, else this option or the configuration.
   const sizeLimit = new MessageSizeLimit(options.maxMessageBytes ?? config.maxMessageBytes, log);
@@ -186,6 +190,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       sizeLimit.stop();
       await relay?.stop();
       await searchIndexer.stop();
+      await spamMaintenance.stop();
     },
   };
 }
