@@ -16,7 +16,7 @@ import type { SMTPServer } from "smtp-server";
 import { startImap } from "./imap/start.ts";
 import { startPop3 } from "./pop3/start.ts";
 import { SearchIndexer } from "../lib/store/search-indexer.ts";
-import { SpamMaintenance } from "../lib/spam/maintenance.ts";
+import { SpamMaintenance, spamMaintenanceJobs } from "../lib/spam/maintenance.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -113,7 +113,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   const searchIndexer = new SearchIndexer({ log });
   searchIndexer.start();
   // Queued spam training left by a crash, and Junk's retention (lib/spam/maintenance.ts).
-  const spamMaintenance = new SpamMaintenance(log);
+  const spamMaintenance = new SpamMaintenance(log, spamMaintenanceJobs(config.junkRetentionDays));
   spamMaintenance.start();
 
   // The admin's setting when stored, else this option or the configuration.
