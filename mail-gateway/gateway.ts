@@ -17,6 +17,7 @@ import { startImap } from "./imap/start.ts";
 import { startPop3 } from "./pop3/start.ts";
 import { SearchIndexer } from "../lib/store/search-indexer.ts";
 import type { ContentScorer } from "../lib/spam/verdict.ts";
+import { SpamMaintenance, spamMaintenanceJobs } from "../lib/spam/maintenance.ts";
 
 export type GatewayOptions = {
   config?: Config;
@@ -114,6 +115,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   // Search vectors of new copies, filled after their commit (lib/store/search-indexer.ts).
   const searchIndexer = new SearchIndexer({ log });
   searchIndexer.start();
+  // Queued spam training left by a crash, and Junk's retention (lib/spam/maintenance.ts).
+  const spamMaintenance = new SpamMaintenance(log, spamMaintenanceJobs(config.junkRetentionDays));
+  spamMaintenance.start();
 
   // The admin's setting when stored, else this option or the configuration.
   const sizeLimit = new MessageSizeLimit(options.maxMessageBytes ?? config.maxMessageBytes, log);
@@ -190,6 +194,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       sizeLimit.stop();
       await relay?.stop();
       await searchIndexer.stop();
+      await spamMaintenance.stop();
     },
   };
 }

@@ -78,6 +78,8 @@ const envSchema = z.object({
   SEND_LIMIT_RECIPIENTS_PER_DAY: z.coerce.number().int().positive().default(1000),
   // Webmail: how long a sent message can still be taken back (undo send).
   UNDO_SEND_SECONDS: z.coerce.number().int().min(0).max(120).default(10),
+  // Mail in Junk older than this many days is deleted for good (0: never).
+  JUNK_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   // Key of the Sender Rewriting Scheme for forwarded mail (lib/relay/srs.ts); every
   // gateway instance needs the same one. Empty: NEXTAUTH_SECRET's is used; neither: no SRS.
   SRS_SECRET: z.string().default(""),
@@ -143,6 +145,8 @@ export type Config = {
   };
   sendLimits: { messagesPerHour: number; recipientsPerDay: number };
   compose: { undoSendSeconds: number };
+  /** Days mail stays in Junk before the gateway deletes it (lib/spam/junk-retention.ts); 0: forever. */
+  junkRetentionDays: number;
   /** Null when no secret is configured: forwards keep the original envelope sender. */
   srsSecret: string | null;
 };
@@ -204,6 +208,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       recipientsPerDay: e.SEND_LIMIT_RECIPIENTS_PER_DAY,
     },
     compose: { undoSendSeconds: e.UNDO_SEND_SECONDS },
+    junkRetentionDays: e.JUNK_RETENTION_DAYS,
     srsSecret: e.SRS_SECRET || (e.NEXTAUTH_SECRET ? `srs:${e.NEXTAUTH_SECRET}` : null),
   };
 }

@@ -10,6 +10,8 @@ import { isUuid } from "./list-messages.ts";
 import { lockMessagesByUid, MAX_MESSAGES_PER_CHANGE, type LockedMessage } from "./lock-messages.ts";
 import { moveLockedWithUids } from "./move-messages.ts";
 import { notifyMailboxChanges } from "./notify-change.ts";
+import { junkMoveVerdict, recordSpamVerdicts, trainAfterCommit } from "../spam/training.ts";
+import type { SpecialUse } from "../generated/prisma/enums.ts";
 import { wakeSearchIndexers } from "./search-indexer.ts";
 
 /** Old and new uid of each message copied or moved, ascending by old uid. */
@@ -45,7 +47,9 @@ export async function copyMessagesByUid(
       WHERE "id" = ${accountId}::uuid AND "usedBytes" + ${bytes}::int8 <= "quotaBytes"
       RETURNING "id"::text AS "id"`;
     if (charged.length === 0) throw new OverQuotaError(accountId);
-    const [box] = await tx.$queryRaw<{ firstUid: number; modseq: bigint }[]>`
+    const [box] = await tx.$queryRaw<
+      { firstUid: number; modseq: bigint; specialUse: SpecialUse | null }[]
+    >`
       UPDATE "Mailbox" SET
         "uidNext" = "uidNext" + ${rows.length}::int,
         "highestModseq" = "highestModseq" + 1,
@@ -53,7 +57,7 @@ export async function copyMessagesByUid(
         "unreadCount" = "unreadCount" + ${unread}::int,
         "totalBytes" = "totalBytes" + ${bytes}::int8
       WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid
-      RETURNING "uidNext" - ${rows.length}::int AS "firstUid", "highestModseq" AS modseq`;
+      RETURNING "uidNext" - ${rows.length}::int AS "firstUid", "highestModseq" AS modseq, "specialUse"`;
     const firstUid = Number(box!.firstUid);
     const newIds = rows.map(() => newUuidV7());
     const newUids = rows.map((_, i) => firstUid + i);
@@ -77,10 +81,22 @@ export async function copyMessagesByUid(
       RETURNING "accountId", "id", "searchVector" IS NULL AS "waiting")
       INSERT INTO "UnindexedMessage" ("accountId", "messageId")
       SELECT "accountId", "id" FROM inserted WHERE "waiting"`;
+    // A copy into Junk (how clients without MOVE file junk: COPY, then
+    // \Deleted and EXPUNGE) or out of it teaches the copy's verdict.
+    const [source] = await tx.$queryRaw<{ specialUse: SpecialUse | null }[]>`
+      SELECT "specialUse" FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`;
+    const verdict = junkMoveVerdict(source?.specialUse === "JUNK", box!.specialUse);
+    if (verdict)
+      await recordSpamVerdicts(
+        tx,
+        accountId,
+        newIds.map((messageId) => ({ messageId, verdict })),
+      );
     await notifyMailboxChanges(tx, accountId, [targetId], "added");
     return rows.map((r, i): [number, number] => [r.uid, newUids[i]!]);
   });
   wakeSearchIndexers();
+  await trainAfterCommit(accountId);
   return mapping;
 }
 
@@ -92,7 +108,7 @@ export async function moveMessagesByUid(
   targetId: string,
 ): Promise<UidMapping> {
   checkBatch(uids, targetId);
-  return db.$transaction(async (tx) => {
+  const mapping = await db.$transaction(async (tx) => {
     const rows = await lockMessagesByUid(tx, accountId, mailboxId, uids);
     if (rows.length === 0) {
       const [target] = await tx.$queryRaw<{ id: string }[]>`
@@ -107,6 +123,8 @@ export async function moveMessagesByUid(
         : await moveLockedWithUids(tx, accountId, rows, targetId, "uid");
     return moved.map((m): [number, number] => [m.fromUid, m.uid]);
   });
+  await trainAfterCommit(accountId);
+  return mapping;
 }
 
 /** Gives locked messages new uids in their own folder, in uid order (a MOVE into it). */

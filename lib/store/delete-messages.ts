@@ -107,3 +107,25 @@ export async function emptyMailbox(accountId: string, mailboxId: string): Promis
     return count;
   });
 }
+
+/**
+ * Deletes for good up to `limit` of the account's messages in its Junk
+ * folder received before `before` (Junk's retention,
+ * lib/spam/junk-retention.ts). Rows another transaction holds are skipped
+ * and left for the next run. Returns how many went.
+ */
+export async function deleteJunkReceivedBefore(
+  accountId: string,
+  before: Date,
+  limit = 1000,
+): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<LockedMessage[]>`
+      SELECT m."id"::text AS "id", m."mailboxId"::text AS "mailboxId", m."uid", m."seen", m."flagged",
+        m."size", m."receivedAt"
+      FROM "Message" m JOIN "Mailbox" b ON b."accountId" = m."accountId" AND b."id" = m."mailboxId"
+      WHERE m."accountId" = ${accountId}::uuid AND b."specialUse" = 'JUNK' AND m."receivedAt" < ${before}
+      ORDER BY m."id" LIMIT ${limit}::int FOR UPDATE OF m SKIP LOCKED`;
+    return deleteLocked(tx, accountId, rows);
+  });
+}

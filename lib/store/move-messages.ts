@@ -1,13 +1,18 @@
 // Moving messages between an account's folders (RFC 6851 MOVE semantics for
 // IMAP clients): each moved message gets a new uid from the target's uidNext
 // and the target's new highestModseq; both folders' counters move with it.
-// The message keeps its id (the webmail's handle for it).
+// The message keeps its id (the webmail's handle for it). A move into Junk,
+// or out of it (not to Trash), is a user's spam verdict: it is recorded in
+// the move's transaction and taught to the classifier after the commit
+// (lib/spam/training.ts), whichever path moved it (webmail, IMAP MOVE,
+// POP3, folder deletion).
 import { db, type Tx } from "../db.ts";
 import { UserError } from "../errors.ts";
 import type { SpecialUse } from "../generated/prisma/enums.ts";
 import { isUuid } from "./list-messages.ts";
 import { groupByMailbox, lockMessages, type LockedMessage } from "./lock-messages.ts";
 import { notifyMailboxChanges } from "./notify-change.ts";
+import { junkMoveVerdict, recordSpamVerdicts, trainAfterCommit } from "../spam/training.ts";
 
 /** The account's folder with that special use; UserError "not_found" if it has none. */
 export async function specialMailboxId(
@@ -65,12 +70,16 @@ export async function moveLockedWithUids(
   const mailboxIds = [...sources.map(([id]) => id), targetId].sort();
   let firstUid = 0;
   let targetModseq = 0n;
+  let targetUse: SpecialUse | null = null;
+  const junkSources = new Set<string>();
   // Mailbox rows are locked in id order (lock-messages.ts).
   for (const mailboxId of mailboxIds) {
     if (mailboxId === targetId) {
       const bytes = moving.reduce((n, r) => n + r.size, 0);
       const unread = moving.filter((r) => !r.seen).length;
-      const [box] = await tx.$queryRaw<{ firstUid: number; modseq: bigint }[]>`
+      const [box] = await tx.$queryRaw<
+        { firstUid: number; modseq: bigint; specialUse: SpecialUse | null }[]
+      >`
         UPDATE "Mailbox" SET
           "uidNext" = "uidNext" + ${moving.length}::int,
           "highestModseq" = "highestModseq" + 1,
@@ -78,21 +87,24 @@ export async function moveLockedWithUids(
           "unreadCount" = "unreadCount" + ${unread}::int,
           "totalBytes" = "totalBytes" + ${bytes}::int8
         WHERE "accountId" = ${accountId}::uuid AND "id" = ${targetId}::uuid
-        RETURNING "uidNext" - ${moving.length}::int AS "firstUid", "highestModseq" AS modseq`;
+        RETURNING "uidNext" - ${moving.length}::int AS "firstUid", "highestModseq" AS modseq, "specialUse"`;
       if (!box) throw new UserError("not_found", "No such folder.");
       firstUid = Number(box.firstUid);
       targetModseq = box.modseq;
+      targetUse = box.specialUse;
     } else {
       const group = sources.find(([id]) => id === mailboxId)![1];
       const bytes = group.reduce((n, r) => n + r.size, 0);
       const unread = group.filter((r) => !r.seen).length;
-      await tx.$executeRaw`
+      const [box] = await tx.$queryRaw<{ specialUse: SpecialUse | null }[]>`
         UPDATE "Mailbox" SET
           "highestModseq" = "highestModseq" + 1,
           "messageCount" = "messageCount" - ${group.length}::int,
           "unreadCount" = "unreadCount" - ${unread}::int,
           "totalBytes" = "totalBytes" - ${bytes}::int8
-        WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`;
+        WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid
+        RETURNING "specialUse"`;
+      if (box?.specialUse === "JUNK") junkSources.add(mailboxId);
     }
   }
   const ids = moving.map((r) => r.id);
@@ -101,6 +113,14 @@ export async function moveLockedWithUids(
     UPDATE "Message" m SET "mailboxId" = ${targetId}::uuid, "uid" = v.uid, "modseq" = ${targetModseq}::int8
     FROM unnest(${ids}::uuid[], ${uids}::int[]) AS v(id, uid)
     WHERE m."accountId" = ${accountId}::uuid AND m."id" = v.id`;
+  await recordSpamVerdicts(
+    tx,
+    accountId,
+    moving.flatMap((r) => {
+      const verdict = junkMoveVerdict(junkSources.has(r.mailboxId), targetUse);
+      return verdict ? [{ messageId: r.id, verdict }] : [];
+    }),
+  );
   await notifyMailboxChanges(
     tx,
     accountId,
@@ -121,10 +141,12 @@ export async function moveMessages(
   targetMailboxId: string,
 ): Promise<number> {
   if (!isUuid(targetMailboxId)) throw new UserError("not_found", "No such folder.");
-  return db.$transaction(async (tx) => {
+  const moved = await db.$transaction(async (tx) => {
     const rows = await lockMessages(tx, accountId, ids);
     return moveLockedMessages(tx, accountId, rows, targetMailboxId);
   });
+  await trainAfterCommit(accountId);
+  return moved;
 }
 
 /** Moves to the account's Archive, Junk, Trash or Inbox (archive, mark as junk, not junk). */
@@ -133,9 +155,11 @@ export async function moveMessagesToSpecial(
   ids: string[],
   specialUse: SpecialUse,
 ): Promise<number> {
-  return db.$transaction(async (tx) => {
+  const moved = await db.$transaction(async (tx) => {
     const rows = await lockMessages(tx, accountId, ids);
     const target = await specialMailboxId(tx, accountId, specialUse);
     return moveLockedMessages(tx, accountId, rows, target);
   });
+  await trainAfterCommit(accountId);
+  return moved;
 }

@@ -3,12 +3,14 @@
 // the webmail's updateFlags: unreadCount kept exact, one new highestModseq
 // for the change, given to every changed message (RFC 7162 §3.1), NOTIFY.
 // RFC 7162 §3.1.3 UNCHANGEDSINCE: messages changed after that mod-sequence
-// are left alone and reported back.
+// are left alone and reported back. Adding $Junk or $NotJunk trains the
+// spam classifier (lib/spam/training.ts).
 import { db } from "../db.ts";
 import type { MessageFlags } from "./deliver.ts";
 import type { MessageFlagState } from "./mailbox-snapshot.ts";
 import { isUuid } from "./list-messages.ts";
 import { notifyMailboxChanges } from "./notify-change.ts";
+import { keywordVerdict, recordSpamVerdicts, trainAfterCommit } from "../spam/training.ts";
 
 /** Keywords one message may carry: clients use a handful ($Forwarded, $Junk, labels). */
 export const MAX_KEYWORDS_PER_MESSAGE = 50;
@@ -64,7 +66,8 @@ export async function setMessageFlags(
   unchangedSince: bigint | null = null,
 ): Promise<{ changed: MessageFlagState[]; modified: number[] }> {
   if (!isUuid(mailboxId) || uids.length === 0) return { changed: [], modified: [] };
-  return db.$transaction(async (tx) => {
+  let trainingQueued = 0;
+  const result = await db.$transaction(async (tx) => {
     // Lock order (lock-messages.ts): Message rows by id, then the Mailbox row.
     const rows = await tx.$queryRaw<Row[]>`
       SELECT "id"::text AS "id", "uid", "seen", "flagged", "answered", "draft", "deleted", "keywords", "modseq"
@@ -102,6 +105,15 @@ export async function setMessageFlags(
         ${changing.map(({ next }) => JSON.stringify(next.keywords))}::jsonb[])
         AS v(id, seen, flagged, answered, draft, deleted, keywords)
       WHERE m."accountId" = ${accountId}::uuid AND m."id" = v.id`;
+    // $Junk / $NotJunk are the user's verdict (lib/spam/training.ts).
+    trainingQueued = await recordSpamVerdicts(
+      tx,
+      accountId,
+      changing.flatMap(({ row, next }) => {
+        const verdict = keywordVerdict(row.keywords, next.keywords);
+        return verdict ? [{ messageId: row.id, verdict }] : [];
+      }),
+    );
     await notifyMailboxChanges(tx, accountId, [mailboxId], "flags");
     return {
       changed: changing
@@ -110,4 +122,6 @@ export async function setMessageFlags(
       modified: modified.sort((a, b) => a - b),
     };
   });
+  if (trainingQueued > 0) await trainAfterCommit(accountId);
+  return result;
 }
