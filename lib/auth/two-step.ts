@@ -1,7 +1,7 @@
 // Two-step verification state of an account. The second factors themselves
 // (authenticator app, passkeys, recovery codes) and app passwords build on
 // this one column, so every path asks the same question the same way.
-import { db } from "../db.ts";
+import { db, type Tx } from "../db.ts";
 
 export interface TwoStepState {
   twoStepEnabledAt: Date | null;
@@ -18,4 +18,16 @@ export async function twoStepEnabledFor(accountId: string): Promise<boolean> {
     select: { twoStepEnabledAt: true },
   });
   return account !== null && isTwoStepEnabled(account);
+}
+
+/**
+ * Removes every second factor of the account and turns two-step off, in the
+ * caller's transaction: the one place an admin's reset (and anything else
+ * that must start the account's two-step over) goes through. Each factor
+ * table (authenticator app, passkeys, recovery codes) is deleted here by
+ * accountId. App passwords are kept: they are the user's mail clients, not
+ * a second factor, and the user revokes them on their own page.
+ */
+export async function resetSecondFactors(tx: Tx, accountId: string): Promise<void> {
+  await tx.account.update({ where: { id: accountId }, data: { twoStepEnabledAt: null } });
 }

@@ -171,3 +171,6 @@ export const APP_PASSWORD_RECHECK_SECONDS = 30;
 
 /** How often a used app password's last-used time and address are written: each login would otherwise write a row. */
 export const APP_PASSWORD_TOUCH_SECONDS = 60;
+
+/** Longest grace period an admin may give before two-step verification is required: a quarter is time enough to enrol every device. */
+export const MAX_TWO_STEP_GRACE_DAYS = 90;
