@@ -8,6 +8,7 @@ export type UserErrorCode =
   | "invalid_credentials"
   | "throttled"
   | "account_disabled"
+  | "app_password_required"
   | "address_taken"
   | "address_reserved"
   | "domain_not_hosted"

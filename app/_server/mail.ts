@@ -141,6 +141,31 @@ export async function sessionAccountId(): Promise<string | null> {
   return (await getCurrentAccount())?.id ?? null;
 }
 
+/**
+ * For route handlers that change state from a JSON body: the signed-in
+ * account and the parsed body, or the response refusing the request (401
+ * anonymous, 403 from another site's page, 400 not JSON). JSON only: a
+ * cross-site HTML form cannot send it without a CORS preflight.
+ */
+export async function readJsonChange(
+  request: Request,
+  what: string,
+): Promise<{ accountId: string; input: unknown } | Response> {
+  const accountId = await sessionAccountId();
+  if (!accountId) return new Response("Sign in first.", { status: 401 });
+  const crossSite = refuseCrossSite(request);
+  if (crossSite) return crossSite;
+  const invalid = (message: string) => errorResponse(new UserError("invalid_input", message));
+  if (!request.headers.get("content-type")?.startsWith("application/json")) {
+    return invalid(`Send the ${what} as application/json.`);
+  }
+  try {
+    return { accountId, input: await request.json() };
+  } catch {
+    return invalid("That request was not valid JSON.");
+  }
+}
+
 // Inline images in a message frame are fetched by a sandboxed document with
 // an opaque origin: browsers treat those requests as cross-site and do not
 // send the (SameSite=Lax) session cookie. So the frame's image URLs carry a

@@ -1,6 +1,9 @@
 // Password login for every protocol (web, SMTP AUTH, IMAP, POP3): one set of
 // throttling (lib/auth/login-throttle.ts), disabled-account and sign-in
-// history rules. Web sessions are lib/accounts/web-sessions.ts.
+// history rules. The mail protocols also take app passwords
+// (lib/auth/app-passwords.ts), and once two-step verification is on
+// (lib/auth/two-step.ts) only those. Web sessions are
+// lib/accounts/web-sessions.ts.
 import { db } from "../db.ts";
 import { UserError } from "../errors.ts";
 import { MAX_PASSWORD_LENGTH } from "../config/limits.ts";
@@ -14,6 +17,8 @@ import {
   type Lockout,
 } from "../auth/login-throttle.ts";
 import { recordAudit } from "../admin/audit.ts";
+import { matchAppPassword, touchAppPassword } from "../auth/app-passwords.ts";
+import { isTwoStepEnabled } from "../auth/two-step.ts";
 import { normalizeAddress } from "./address.ts";
 import { recordSignInEvent } from "./sign-in-events.ts";
 import type { Role } from "../generated/prisma/enums.ts";
@@ -28,6 +33,12 @@ export type AuthenticatedAccount = {
 
 export type LoginContext = { ip: string; protocol: LoginProtocol; userAgent?: string };
 
+/** A login's account and how it signed in: the app password's id, or null for the account password. */
+export type AuthenticatedLogin = AuthenticatedAccount & { appPasswordId: string | null };
+
+/** Why the account password is refused on IMAP, POP3 and SMTP once two-step is on: the reply text clients show. */
+export const APP_PASSWORD_REQUIRED_MESSAGE = "Two-step verification is on: use an app password";
+
 const wrongCredentials = () => new UserError("invalid_credentials", "Wrong address or password.");
 
 /**
@@ -38,12 +49,17 @@ const wrongCredentials = () => new UserError("invalid_credentials", "Wrong addre
  * which part was wrong), or "account_disabled" (only once the password is
  * right, so it does not reveal account state to guessers). Every outcome is
  * recorded in the account's sign-in history; locks go to the audit log.
+ *
+ * IMAP, POP3 and SMTP ("mail" protocols, not "web") also accept any of the
+ * account's app passwords; once two-step verification is on they refuse the
+ * account password with "app_password_required" (counted by the throttle as
+ * a failure, so it cannot be used to test passwords faster).
  */
 export async function authenticate(
   addressInput: string,
   password: string,
   context: LoginContext,
-): Promise<AuthenticatedAccount> {
+): Promise<AuthenticatedLogin> {
   const address = normalizeAddress(addressInput).slice(0, 320);
   if (!address) throw wrongCredentials();
   const event = {
@@ -73,12 +89,17 @@ export async function authenticate(
       passwordHash: true,
       disabled: true,
       sessionVersion: true,
+      twoStepEnabledAt: true,
     },
   });
+  const mailProtocol = context.protocol !== "web";
+  const appPasswordId =
+    account && mailProtocol ? await matchAppPassword(account.id, password) : null;
   const ok =
-    password.length <= MAX_PASSWORD_LENGTH &&
-    (await verifyPassword(account?.passwordHash ?? null, password));
-  if (!account || !ok) {
+    appPasswordId !== null ||
+    (password.length <= MAX_PASSWORD_LENGTH &&
+      (await verifyPassword(account?.passwordHash ?? null, password)));
+  const refuse = async (error: UserError) => {
     // A lock of an address that names no account is not news for the log
     // (the audit page lists it among the throttles in force).
     const lockouts = (await loginFailed(attempt)).filter((l) => account || l.scope === "network");
@@ -86,7 +107,11 @@ export async function authenticate(
       recordSignInEvent({ ...event, outcome: "FAILURE" }),
       ...lockouts.map((lockout) => auditLockout(lockout, context)),
     ]);
-    throw wrongCredentials();
+    return error;
+  };
+  if (!account || !ok) throw await refuse(wrongCredentials());
+  if (appPasswordId === null && mailProtocol && isTwoStepEnabled(account)) {
+    throw await refuse(new UserError("app_password_required", APP_PASSWORD_REQUIRED_MESSAGE));
   }
   await loginSucceeded(attempt, account.id);
   if (account.disabled) {
@@ -99,6 +124,7 @@ export async function authenticate(
   await Promise.all([
     recordSignInEvent({ ...event, outcome: "SUCCESS" }),
     db.account.update({ where: { id: account.id }, data: { lastLoginAt: new Date() } }),
+    appPasswordId && touchAppPassword(account.id, appPasswordId, context),
   ]);
   return {
     id: account.id,
@@ -106,6 +132,7 @@ export async function authenticate(
     displayName: account.displayName,
     role: account.role,
     sessionVersion: account.sessionVersion,
+    appPasswordId,
   };
 }
 

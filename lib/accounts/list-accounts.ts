@@ -27,6 +27,7 @@ export type AccountListRow = {
   usedBytes: bigint;
   createdAt: Date;
   lastLoginAt: Date | null;
+  twoStepEnabledAt: Date | null;
 };
 
 const ACCOUNT_LIST_FIELDS = {
@@ -39,6 +40,7 @@ const ACCOUNT_LIST_FIELDS = {
   usedBytes: true,
   createdAt: true,
   lastLoginAt: true,
+  twoStepEnabledAt: true,
 } as const;
 
 export async function listAccounts(filter: AccountListFilter = {}) {

@@ -155,3 +155,22 @@ export const MAX_INVITE_DAYS = 365;
 
 /** Most signups one invite may allow (a class or a team); more is what open signup is for. */
 export const MAX_INVITE_USES = 1000;
+
+/** Letters (a–z) in a generated app password: 16 give 75 bits, shown as four groups of four as Google's are; the first APP_PASSWORD_LOOKUP_CHARS are stored in clear to find its hash, leaving 56 bits behind argon2id. */
+export const APP_PASSWORD_LENGTH = 16;
+export const APP_PASSWORD_LOOKUP_CHARS = 4;
+
+/** App passwords one account may hold: one per device is the use, and each is a way in. */
+export const MAX_APP_PASSWORDS_PER_ACCOUNT = 50;
+
+/** Longest name of an app password ("Phone", "Thunderbird at work"). */
+export const MAX_APP_PASSWORD_NAME_LENGTH = 100;
+
+/** How often an open IMAP/POP3 session re-reads that its app password still exists, besides hearing its revocation at once through LISTEN (a notification lost while the LISTEN connection was down). */
+export const APP_PASSWORD_RECHECK_SECONDS = 30;
+
+/** How often a used app password's last-used time and address are written: each login would otherwise write a row. */
+export const APP_PASSWORD_TOUCH_SECONDS = 60;
+
+/** Longest grace period an admin may give before two-step verification is required: a quarter is time enough to enrol every device. */
+export const MAX_TWO_STEP_GRACE_DAYS = 90;

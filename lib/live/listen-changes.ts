@@ -12,8 +12,12 @@ export type LiveChange = {
   accountId: string;
   /** The folder that changed; null for "re-read everything". */
   mailboxId: string | null;
-  /** "new", "added", "removed", "flags", "mailbox" (lib/store), or "resync". */
+  /**
+   * "new", "added", "removed", "flags", "mailbox" (lib/store), "resync", or
+   * "app_password_revoked" (lib/auth/app-passwords.ts, with appPasswordId).
+   */
   kind: string;
+  appPasswordId?: string;
 };
 
 type Listener = (change: LiveChange) => void;
@@ -23,8 +27,28 @@ const MAX_BACKOFF_MS = 10_000;
 
 /** Parses any lib/store notification; null for payloads that are not ours. */
 export function parseLiveChange(payload: string | undefined): LiveChange | null {
+  const revoked = parseRevocation(payload);
+  if (revoked) return revoked;
   const change = parseMailChange(payload);
   return change && { accountId: change.accountId, mailboxId: change.mailboxId, kind: change.kind };
+}
+
+/** A revoked app password's notification: {accountId, kind: "app_password_revoked", appPasswordId}. */
+function parseRevocation(payload: string | undefined): LiveChange | null {
+  if (!payload?.includes('"app_password_revoked"')) return null;
+  try {
+    const value = JSON.parse(payload) as Record<string, unknown>;
+    if (typeof value.accountId !== "string" || typeof value.appPasswordId !== "string") return null;
+    if (value.kind !== "app_password_revoked") return null;
+    return {
+      accountId: value.accountId,
+      mailboxId: null,
+      kind: "app_password_revoked",
+      appPasswordId: value.appPasswordId,
+    };
+  } catch {
+    return null;
+  }
 }
 
 class ChangeHub {

@@ -8,6 +8,7 @@ import tls from "node:tls";
 import { isUserError } from "../../lib/errors.ts";
 import type { MessageFlags } from "../../lib/store/deliver.ts";
 import { hearingChanges, subscribeToChanges } from "../../lib/live/index.ts";
+import { APP_PASSWORD_REVOKED, watchAppPassword } from "../../lib/auth/app-passwords.ts";
 import { readMailboxView, type MailboxState } from "../../lib/store/mailbox-snapshot.ts";
 import { claimRecentMessages } from "../../lib/store/recent-messages.ts";
 import type { TlsCredentials } from "../smtp/tls.ts";
@@ -119,6 +120,8 @@ export class ImapSession {
   /** A line the running command waits for (AUTHENTICATE's response, IDLE's DONE). */
   private lineWaiter: ((line: Buffer) => void) | null = null;
   private unsubscribe: (() => void) | null = null;
+  /** Stops watching for the revocation of the app password this session signed in with. */
+  private stopWatch: (() => void) | null = null;
   private syncing: Promise<void> | null = null;
   private resyncWanted = false;
   /**
@@ -429,15 +432,27 @@ export class ImapSession {
     else if (!this.running && this.queue.length === 0) void this.sync(false).catch(() => {});
   }
 
-  /** After LOGIN/AUTHENTICATE succeeded. */
-  async loggedIn(account: { id: string; address: string }): Promise<void> {
+  /** After LOGIN/AUTHENTICATE succeeded; `appPasswordId` when an app password was used. */
+  async loggedIn(
+    account: { id: string; address: string },
+    appPasswordId: string | null = null,
+  ): Promise<void> {
     this.account = account;
     this.state = "authenticated";
     this.socket.setTimeout(AUTOLOGOUT_MS);
-    const subscription = subscribeToChanges(account.id, (change) =>
-      this.onChange(change.mailboxId),
-    );
+    const subscription = subscribeToChanges(account.id, (change) => {
+      if (change.kind !== APP_PASSWORD_REVOKED) this.onChange(change.mailboxId);
+    });
     this.unsubscribe = subscription.unsubscribe;
+    if (appPasswordId) {
+      // RFC 3501 §7.1.5: BYE may come at any time, in IDLE or mid-command.
+      const watch = watchAppPassword(account.id, appPasswordId, () => {
+        this.write("* BYE The app password this session signed in with was revoked\r\n");
+        this.close();
+      });
+      this.stopWatch = watch.stop;
+      await watch.ready;
+    }
     await subscription.ready;
   }
 
@@ -659,6 +674,8 @@ export class ImapSession {
     this.queue.length = 0;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.stopWatch?.();
+    this.stopWatch = null;
     const waiter = this.lineWaiter;
     this.lineWaiter = null;
     waiter?.(Buffer.from("*"));
@@ -701,6 +718,8 @@ export function failureFor(error: unknown): { code: string; message: string } {
       case "too_large":
         return { code: "TOOBIG", message: error.message };
       case "invalid_credentials":
+      // RFC 5530 §3: AUTHENTICATIONFAILED, with the reason (use an app password) as its text.
+      case "app_password_required":
         return { code: "AUTHENTICATIONFAILED", message: error.message };
       case "account_disabled":
         return { code: "CONTACTADMIN", message: error.message };

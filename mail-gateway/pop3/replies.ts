@@ -27,6 +27,8 @@ export function loginFailureReply(error: unknown): string {
   if (isUserError(error)) {
     if (error.code === "throttled") return `-ERR [LOGIN-DELAY] ${error.message}`;
     if (error.code === "account_disabled") return REPLIES.disabled;
+    // RFC 3206 §4: [AUTH], with the reason (use an app password) as its text.
+    if (error.code === "app_password_required") return `-ERR [AUTH] ${error.message}`;
     return REPLIES.badCredentials;
   }
   return REPLIES.temporaryFailure;

@@ -11,6 +11,7 @@ import {
   POP3_IDLE_TIMEOUT_MS,
 } from "../../lib/config/limits.ts";
 import type { Maildrop } from "../../lib/store/maildrop.ts";
+import { watchAppPassword } from "../../lib/auth/app-passwords.ts";
 import { AUTHORIZATION_COMMANDS, finishSaslPlain } from "./commands/authorization.ts";
 import { TRANSACTION_COMMANDS } from "./commands/transaction.ts";
 import { parseCommandLine } from "./parse.ts";
@@ -48,6 +49,8 @@ export class Pop3Session {
   /** Message numbers (1-based) marked by DELE, applied only at QUIT. */
   readonly deleted = new Set<number>();
   loginFailures = 0;
+  /** Stops watching for the revocation of the app password this session signed in with. */
+  private stopWatch: (() => void) | null = null;
 
   private socket: net.Socket;
   private badCommands = 0;
@@ -118,8 +121,25 @@ export class Pop3Session {
     this.attach(secure);
   }
 
+  /**
+   * Ends the session when the app password it signed in with is revoked.
+   * POP3 has no unsolicited replies (a line now would read as the answer to
+   * the client's next command), so the connection just closes, outside the
+   * UPDATE state: nothing is deleted (RFC 1939 §6).
+   */
+  async endOnRevocation(accountId: string, appPasswordId: string): Promise<void> {
+    const watch = watchAppPassword(accountId, appPasswordId, () => {
+      this.options.log(`pop3: ${this.clientIp}: app password revoked, closing the session`);
+      this.close();
+    });
+    this.stopWatch = watch.stop;
+    await watch.ready;
+  }
+
   /** Ends the connection (after what was written is flushed). */
   close(): void {
+    this.stopWatch?.();
+    this.stopWatch = null;
     if (this.closed) return;
     this.state = "closed";
     this.queue.length = 0;
@@ -160,6 +180,8 @@ export class Pop3Session {
   private readonly onClose = () => {
     // A dropped connection leaves the maildrop as it was: no UPDATE state.
     this.state = "closed";
+    this.stopWatch?.();
+    this.stopWatch = null;
     this.queue.length = 0;
   };
 

@@ -69,6 +69,11 @@ export function createSubmissionServer(options: SubmissionServerOptions): SMTPSe
               replyError({ ...SUBMISSION_REPLIES.authThrottled, text: error.message }),
             );
           }
+          if (isUserError(error) && error.code === "app_password_required") {
+            return callback(
+              replyError({ ...SUBMISSION_REPLIES.badCredentials, text: error.message }),
+            );
+          }
           if (isUserError(error)) return callback(replyError(SUBMISSION_REPLIES.badCredentials));
           options.log(`submission: auth failed: ${(error as Error).message}`);
           callback(replyError(TEMPORARY_FAILURE));

@@ -46,6 +46,7 @@ const PAGES = [
   "/admin/audit",
   "/admin/settings",
   "/admin/invites",
+  "/admin/security",
 ];
 
 test("every admin page: 403 for a non-admin, sign-in for anonymous, 200 for an admin", async () => {
@@ -113,6 +114,9 @@ test("every admin server action: 403 for a non-admin, sign-in redirect for anony
     "app/admin/users/actions.ts#setQuotaAction",
     "app/admin/users/actions.ts#deleteAccountAction",
     "app/admin/users/actions.ts#liftThrottleAction",
+    "app/admin/users/actions.ts#resetTwoStepAction",
+    "app/admin/security/actions.ts#requireTwoStepAction",
+    "app/admin/security/actions.ts#liftTwoStepAction",
     "app/admin/domains/actions.ts#addDomainAction",
     "app/admin/domains/actions.ts#setDomainSignupAction",
     "app/admin/domains/actions.ts#setCatchAllAction",

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
+import { mustEnrolTwoStep } from "@/lib/auth/two-step-policy";
 import { searchMessages } from "@/lib/search/search-messages";
 import { getConversation } from "@/lib/store/get-message";
 import { listMessages } from "@/lib/store/list-messages";
@@ -39,6 +40,8 @@ export async function generateMetadata({
 // lookup to the signed-in account).
 export default async function MailPage({ searchParams }: { searchParams: SearchParams }) {
   const account = await currentAccount();
+  // An admin's requirement whose grace period is over: enrol first.
+  if (await mustEnrolTwoStep(account.id)) redirect("/settings/security?required=1");
   const params = await searchParams;
   const mailboxes = await currentMailboxes(account.id);
   const query = param(params.q).trim().slice(0, 500);

@@ -17,6 +17,7 @@ import {
   setAccountRole,
 } from "@/lib/accounts/manage";
 import { liftLoginThrottle } from "@/lib/auth/login-throttle";
+import { resetTwoStepOf } from "@/lib/auth/two-step-policy";
 import { passwordProblem } from "@/lib/auth/password-policy";
 import { MAX_DISPLAY_NAME_LENGTH } from "@/lib/config/limits";
 import { UserError } from "@/lib/errors";
@@ -177,5 +178,17 @@ export async function liftThrottleAction(
       ? `${target.address}${target.network ? ` from ${target.network}` : ""}`
       : `the network ${target.network}`;
     return cleared ? `Sign-in throttling of ${what} is lifted.` : `${what} was not throttled.`;
+  });
+}
+
+export async function resetTwoStepAction(
+  _previous: AdminActionState,
+  form: FormData,
+): Promise<AdminActionState> {
+  const admin = await requireAdmin();
+  return runAdminAction("/admin/users", async () => {
+    const { address: target } = await resetTwoStepOf(formText(form, "id"));
+    await auditAdminAction(admin, "account.two_step_reset", target);
+    return `${target}: second factors removed, two-step verification is off.`;
   });
 }

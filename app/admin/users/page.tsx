@@ -47,6 +47,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
             <th>Role</th>
             <th>Status</th>
             <th>Storage</th>
+            <th>Two-step</th>
           </tr>
         </thead>
         <tbody>
@@ -64,6 +65,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
               <td>
                 {formatBytes(a.usedBytes)} / {formatBytes(a.quotaBytes)}
               </td>
+              <td data-testid="two-step">{a.twoStepEnabledAt ? "On" : "Off"}</td>
             </tr>
           ))}
         </tbody>

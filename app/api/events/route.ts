@@ -42,6 +42,8 @@ export async function GET(request: Request): Promise<Response> {
       // Only the folder and the kind of change travel: the page re-reads
       // what it shows through its normal, account-checked path.
       const { unsubscribe, ready } = subscribeToChanges(account.id, (change) => {
+        // Not a change of mail: for the mail sessions that used the app password.
+        if (change.kind === "app_password_revoked") return;
         send(
           `event: change\ndata: ${JSON.stringify({ mailboxId: change.mailboxId, kind: change.kind })}\n\n`,
         );

@@ -11,7 +11,7 @@ async function logIn(session: ImapSession, user: string, password: string): Prom
     throw new CommandFailure("NO", "PRIVACYREQUIRED", "Use STARTTLS before logging in");
   try {
     const account = await authenticate(user, password, { ip: session.clientIp, protocol: "imap" });
-    await session.loggedIn({ id: account.id, address: account.address });
+    await session.loggedIn({ id: account.id, address: account.address }, account.appPasswordId);
   } catch (error) {
     const failure = failureFor(error);
     if (!isUserError(error)) session.options.log(`imap: login failed: ${(error as Error).message}`);

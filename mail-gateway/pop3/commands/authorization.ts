@@ -102,6 +102,7 @@ async function logIn(session: Pop3Session, username: string, password: string): 
   }
   session.account = { id: account.id, address: account.address };
   session.state = "transaction";
+  if (account.appPasswordId) await session.endOnRevocation(account.id, account.appPasswordId);
   const messages = session.maildrop.messages;
   const octets = messages.reduce((n, m) => n + m.size, 0);
   await session.send(`+OK ${account.address} has ${messages.length} messages (${octets} octets)`);

@@ -14,6 +14,7 @@ import {
   deleteAccountAction,
   liftThrottleAction,
   resetPasswordAction,
+  resetTwoStepAction,
   setDisabledAction,
   setQuotaAction,
   setRoleAction,
@@ -66,6 +67,10 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
         <dd>{formatTime(account.createdAt)}</dd>
         <dt>Last sign-in</dt>
         <dd>{formatTime(account.lastLoginAt)}</dd>
+        <dt>Two-step verification</dt>
+        <dd data-testid="two-step">
+          {account.twoStepEnabledAt ? `On since ${formatTime(account.twoStepEnabledAt)}` : "Off"}
+        </dd>
       </dl>
 
       <h2>Sign-in throttling</h2>
@@ -149,6 +154,22 @@ export default async function AccountPage({ params }: { params: Promise<{ id: st
         </div>
         <button className="button" type="submit">
           Reset password
+        </button>
+      </ActionForm>
+
+      <h2>Two-step verification</h2>
+      <p>
+        Removes the account&apos;s second factors (a lost phone or key) and turns two-step off: the
+        user signs in with the password and enrols again. App passwords are kept.
+      </p>
+      <ActionForm
+        action={resetTwoStepAction}
+        aria-label="Reset second factor"
+        confirm={`Reset the second factor of ${account.address}?`}
+      >
+        <input type="hidden" name="id" value={account.id} />
+        <button className="button" type="submit">
+          Reset second factor
         </button>
       </ActionForm>
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { UserError } from "@/lib/errors";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { updateFlags } from "@/lib/store/update-flags";
-import { errorResponse, refuseCrossSite, sessionAccountId } from "@/app/_server/mail";
+import { errorResponse, readJsonChange } from "@/app/_server/mail";
 
 export const dynamic = "force-dynamic";
 
@@ -25,20 +25,9 @@ const flagChange = z
 const badRequest = (message: string) => errorResponse(new UserError("invalid_input", message));
 
 export async function POST(request: Request) {
-  const accountId = await sessionAccountId();
-  if (!accountId) return new Response("Sign in first.", { status: 401 });
-  const crossSite = refuseCrossSite(request);
-  if (crossSite) return crossSite;
-  // JSON only: a cross-site HTML form cannot send it without a CORS preflight.
-  if (!request.headers.get("content-type")?.startsWith("application/json")) {
-    return badRequest("Send the change as application/json.");
-  }
-  let input: unknown;
-  try {
-    input = await request.json();
-  } catch {
-    return badRequest("That request was not valid JSON.");
-  }
+  const read = await readJsonChange(request, "change");
+  if (read instanceof Response) return read;
+  const { accountId, input } = read;
   const change = flagChange.safeParse(input);
   if (!change.success) return badRequest("That request was not valid.");
   try {
