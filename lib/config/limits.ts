@@ -155,3 +155,6 @@ export const MAX_INVITE_DAYS = 365;
 
 /** Most signups one invite may allow (a class or a team); more is what open signup is for. */
 export const MAX_INVITE_USES = 1000;
+
+/** How long a webmail change (archive, delete to Trash, move, junk, mark read) can be undone, also after a reload: Outlook.com's toast stays about this long. */
+export const UNDO_WINDOW_SECONDS = 30;
