@@ -27,6 +27,7 @@ import { mailHref } from "./mail-url";
 import { MessageList } from "./message-list";
 import { ShortcutHelp } from "./shortcut-help";
 import { UndoToast, type Toast } from "./undo-toast";
+import { SelectAllBanner, useBulkJob, type BulkChange } from "./bulk-select";
 
 export type MailView = {
   folderId: string | null;
@@ -85,8 +86,9 @@ export function MailApp({
     flags: new Map<string, Partial<MessageRowDto>>(),
   });
   if (local.list !== list) setLocal({ list, hidden: new Set(), flags: new Map() });
-  const [selection, setSelection] = useState({ key: listKey, ids: new Set<string>() });
-  if (selection.key !== listKey) setSelection({ key: listKey, ids: new Set() });
+  // all: "Select all N in this folder/search" was chosen (bulk-select.tsx).
+  const [selection, setSelection] = useState({ key: listKey, ids: new Set<string>(), all: false });
+  if (selection.key !== listKey) setSelection({ key: listKey, ids: new Set(), all: false });
   const selected = selection.ids;
   const [cursorId, setCursorId] = useState<string | null>(openId);
   const [toast, setToast] = useState<Toast>(() => ({
@@ -167,6 +169,19 @@ export function MailApp({
     return () => clearTimeout(timer);
   }, [toast]);
 
+  const runBulk = useBulkJob(say);
+  /** With "select all N" chosen, the action runs as one server job; true when it did. */
+  const bulk = (change: BulkChange) => {
+    if (!selection.all) return false;
+    setSelection((s) => ({ ...s, ids: new Set(), all: false }));
+    void runBulk(
+      { folderId: view.folderId, query: view.query },
+      change,
+      view.query ? 0 : (folders.find((f) => f.id === view.folderId)?.total ?? 0),
+    );
+    return true;
+  };
+
   const undoLast = async (undo: UndoDto) => {
     setToast({ text: "Undoing…", undo: null });
     const result = await undoAction(undo.id);
@@ -206,6 +221,7 @@ export function MailApp({
 
   const changeFlags = async (ids: string[], change: FlagChange, undoable = false) => {
     if (ids.length === 0) return;
+    if (change.seen !== undefined && bulk({ kind: "seen", seen: change.seen })) return;
     setLocal((l) => {
       const flags = new Map(l.flags);
       for (const id of ids) flags.set(id, { ...flags.get(id), ...change });
@@ -236,6 +252,9 @@ export function MailApp({
 
   const remove = async (ids: string[], how: Removal) => {
     if (ids.length === 0) return;
+    if (bulk(typeof how === "string" ? { kind: how } : { kind: "move", folderId: how.folderId })) {
+      return;
+    }
     setLocal((l) => ({ ...l, hidden: new Set([...l.hidden, ...ids]) }));
     setExtra((e) => (e ? { ...e, items: e.items.filter((m) => !ids.includes(m.id)) } : e));
     setSelection((s) => ({ ...s, ids: new Set() }));
@@ -323,7 +342,7 @@ export function MailApp({
       const ids = new Set(s.ids);
       if (ids.has(id)) ids.delete(id);
       else ids.add(id);
-      return { ...s, ids };
+      return { ...s, ids, all: false };
     });
 
   // The keyboard handler sees the latest state through a ref.
@@ -616,6 +635,7 @@ export function MailApp({
                 setSelection((s) => ({
                   ...s,
                   ids: allSelected ? new Set() : new Set(items.map((m) => m.id)),
+                  all: false,
                 }))
               }
             />
@@ -681,6 +701,16 @@ export function MailApp({
                 ))}
             </select>
           </div>
+          {allSelected && (nextCursor !== null || selection.all) ? (
+            <SelectAllBanner
+              shown={items.length}
+              total={view.query ? null : (currentFolder?.total ?? null)}
+              where={view.query ? "that match this search" : `in ${view.folderName}`}
+              all={selection.all}
+              onSelectAll={() => setSelection((s) => ({ ...s, all: true }))}
+              onClear={() => setSelection((s) => ({ ...s, ids: new Set(), all: false }))}
+            />
+          ) : null}
           <MessageList
             items={items}
             location={location}
