@@ -18,6 +18,7 @@ import {
   senderOf,
   type ComposeState,
 } from "./compose-state.ts";
+import { adoptDraft } from "./draft-composition.ts";
 import type { ComposeInput } from "./model.ts";
 import { parsedAddresses, parsedMessageIds, parsedSubject } from "./parsed-fields.ts";
 import { saveUpload, type UploadInfo } from "./uploads.ts";
@@ -63,13 +64,16 @@ export async function saveDraft(
   accountId: string,
   input: ComposeInput,
   previousDraftId: string | null,
+  /** The composer's id: saves and Send of one composer serialise on it (draft-composition.ts). */
+  compositionId: string | null = null,
 ): Promise<string> {
   const { raw } = await buildComposedMessage(accountId, input, {
     date: new Date(),
     keepBcc: true,
   });
   const id = await fileDraft(accountId, raw);
-  await deleteDraft(accountId, previousDraftId);
+  if (compositionId) await adoptDraft(accountId, compositionId, id, previousDraftId);
+  else await deleteDraft(accountId, previousDraftId);
   return id;
 }
 

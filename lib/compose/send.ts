@@ -20,7 +20,8 @@ import { routeSubmissionRecipient } from "../submission/submit-message.ts";
 import { isUuid } from "../store/list-messages.ts";
 import { buildComposedMessage, type ComposeState } from "./compose-state.ts";
 import { recordCorrespondents } from "./contacts.ts";
-import { deleteDraft, fileDraft, openAsDraft } from "./drafts.ts";
+import { consumeComposition } from "./draft-composition.ts";
+import { fileDraft, openAsDraft } from "./drafts.ts";
 import { composeSchema, envelopeRecipients, type ComposeInput } from "./model.ts";
 import { notifyOutbox } from "./outbox.ts";
 import { deleteUploads } from "./uploads.ts";
@@ -47,7 +48,14 @@ export type PendingSend = {
 export async function sendComposed(
   accountId: string,
   rawInput: ComposeInput,
-  options: { draftId: string | null; sendAt?: Date | null; clientIp: string; now?: Date },
+  options: {
+    draftId: string | null;
+    /** The composer's id (draft-composition.ts); a second Send of it is refused. */
+    compositionId?: string | null;
+    sendAt?: Date | null;
+    clientIp: string;
+    now?: Date;
+  },
 ): Promise<{ id: string; sendAt: Date }> {
   const input = composeSchema.parse(rawInput);
   const now = options.now ?? new Date();
@@ -81,20 +89,24 @@ export async function sendComposed(
   // The same recipient rules submitMessage applies, checked now as well.
   for (const r of recipients) await routeSubmissionRecipient(r, from.address);
 
-  const row = await db.pendingSubmission.create({
-    data: {
-      accountId,
-      raw: new Uint8Array(raw),
-      recipients,
-      messageIdHeader: messageId,
-      subject: input.subject,
-      sendAt,
-      scheduled,
-      clientIp: options.clientIp,
-    },
-    select: { id: true },
+  // The send consumes the composition: a save of it still in flight finds
+  // it sent and keeps no draft (draft-composition.ts).
+  const row = await db.$transaction(async (tx) => {
+    await consumeComposition(tx, accountId, options.compositionId ?? null, options.draftId);
+    return tx.pendingSubmission.create({
+      data: {
+        accountId,
+        raw: new Uint8Array(raw),
+        recipients,
+        messageIdHeader: messageId,
+        subject: input.subject,
+        sendAt,
+        scheduled,
+        clientIp: options.clientIp,
+      },
+      select: { id: true },
+    });
   });
-  await deleteDraft(accountId, options.draftId);
   await deleteUploads(accountId, input.attachments);
   await recordCorrespondents(accountId, [...input.to, ...input.cc, ...input.bcc]);
   await notifyOutbox(accountId);

@@ -174,3 +174,12 @@ export const APP_PASSWORD_TOUCH_SECONDS = 60;
 
 /** Longest grace period an admin may give before two-step verification is required: a quarter is time enough to enrol every device. */
 export const MAX_TWO_STEP_GRACE_DAYS = 90;
+
+/** How long a webmail change (archive, delete to Trash, move, junk, mark read) can be undone, also after a reload: Outlook.com's toast stays about this long. */
+export const UNDO_WINDOW_SECONDS = 30;
+
+/** Messages a bulk job ("select all N") changes per transaction: short row locks, progress every batch. */
+export const BULK_JOB_BATCH_SIZE = 200;
+
+/** How long a bulk job's runner holds it between batches; a dead runner's job is taken over after this. */
+export const BULK_JOB_LEASE_SECONDS = 30;

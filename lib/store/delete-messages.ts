@@ -61,14 +61,31 @@ export async function deleteMessages(
   ids: string[],
 ): Promise<{ trashed: number; deleted: number }> {
   return db.$transaction(async (tx) => {
-    const rows = await lockMessages(tx, accountId, ids);
-    const trash = await specialMailboxId(tx, accountId, "TRASH");
-    const inTrash = rows.filter((r) => r.mailboxId === trash);
-    const elsewhere = rows.filter((r) => r.mailboxId !== trash);
-    const deleted = await deleteLocked(tx, accountId, inTrash);
-    const trashed = await moveLockedMessages(tx, accountId, elsewhere, trash);
-    return { trashed, deleted };
+    const { trashed, deleted } = await trashOrDeleteLocked(
+      tx,
+      accountId,
+      await lockMessages(tx, accountId, ids),
+    );
+    return { trashed: trashed.length, deleted };
   });
+}
+
+/**
+ * deleteMessages on rows already locked, in the caller's transaction.
+ * Returns the rows moved to Trash (as they were before) and how many were
+ * deleted for good.
+ */
+export async function trashOrDeleteLocked(
+  tx: Tx,
+  accountId: string,
+  rows: LockedMessage[],
+): Promise<{ trashed: LockedMessage[]; deleted: number }> {
+  const trash = await specialMailboxId(tx, accountId, "TRASH");
+  const inTrash = rows.filter((r) => r.mailboxId === trash);
+  const elsewhere = rows.filter((r) => r.mailboxId !== trash);
+  const deleted = await deleteLocked(tx, accountId, inTrash);
+  await moveLockedMessages(tx, accountId, elsewhere, trash);
+  return { trashed: elsewhere, deleted };
 }
 
 /**

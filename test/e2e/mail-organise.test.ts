@@ -10,6 +10,7 @@ import { startWebServer, type WebServer } from "../helpers/web.ts";
 import { launchBrowser, newContext } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
 import { deliverMail, signIn } from "../helpers/mail.ts";
+import { waitForSubjects } from "../helpers/mail-list.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -76,15 +77,6 @@ async function folderState(accountId: string) {
 /** The toast that says a server action finished. */
 const waitForStatus = (page: Page, text: string) =>
   page.getByRole("status").filter({ hasText: text }).waitFor();
-
-async function waitForSubjects(page: Page, expected: string[]) {
-  await page.waitForFunction(
-    (want) =>
-      JSON.stringify([...document.querySelectorAll(".row-subject")].map((n) => n.textContent)) ===
-      JSON.stringify(want),
-    expected,
-  );
-}
 
 test("toolbar actions on selected messages: read, unread, flag, archive, junk, move, delete, empty Trash", async () => {
   const { account, page, context } = await openMail("toolbar", [

@@ -8,19 +8,28 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { isUserError } from "@/lib/errors";
 import { searchMessages } from "@/lib/search/search-messages";
-import { deleteMessages, emptyMailbox } from "@/lib/store/delete-messages";
+import { emptyMailbox } from "@/lib/store/delete-messages";
 import { createFolder, deleteFolder, renameFolder } from "@/lib/store/folders";
 import { listMessages, MAX_PAGE_SIZE } from "@/lib/store/list-messages";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { trustImagesFrom } from "@/lib/store/mail-preferences";
-import { moveMessages, moveMessagesToSpecial } from "@/lib/store/move-messages";
+import { changeWithUndo, undoChange, type UndoableChange } from "@/lib/store/undo";
 import { currentAccount, toRowDto, type MessageRowDto } from "@/app/_server/mail";
+import { toUndoDto, type UndoDto } from "@/app/_server/undo";
 
 export type ActionResult = { ok: true; count?: number; id?: string } | { ok: false; error: string };
+export type ChangeResult =
+  { ok: true; count: number; label: string; undo: UndoDto | null } | { ok: false; error: string };
 
 const id = z.uuid();
 const ids = z.array(id).min(1).max(MAX_MESSAGES_PER_CHANGE);
 const folderName = z.string().max(1000);
+
+function failure(error: unknown): { ok: false; error: string } {
+  if (error instanceof z.ZodError) return { ok: false, error: "That request was not valid." };
+  if (isUserError(error)) return { ok: false, error: error.message };
+  throw error;
+}
 
 async function run(
   work: (accountId: string) => Promise<number | string | void>,
@@ -33,33 +42,44 @@ async function run(
       ? { ok: true, id: value }
       : { ok: true, count: value ?? undefined };
   } catch (error) {
-    if (error instanceof z.ZodError) return { ok: false, error: "That request was not valid." };
-    if (isUserError(error)) return { ok: false, error: error.message };
-    throw error;
+    return failure(error);
+  }
+}
+
+// Archive, delete, junk and move answer with what the toast says and, when
+// the change can be taken back, its Undo (lib/store/undo.ts).
+async function undoable(messageIds: string[], change: UndoableChange): Promise<ChangeResult> {
+  const account = await currentAccount();
+  try {
+    const outcome = await changeWithUndo(account.id, ids.parse(messageIds), change);
+    revalidatePath("/mail");
+    return { ok: true, count: outcome.count, label: outcome.label, undo: toUndoDto(outcome.undo) };
+  } catch (error) {
+    return failure(error);
   }
 }
 
 export async function moveAction(messageIds: string[], folderId: string) {
-  return run((a) => moveMessages(a, ids.parse(messageIds), id.parse(folderId)));
+  return undoable(messageIds, { kind: "move", folderId: id.parse(folderId) });
 }
 
 export async function archiveAction(messageIds: string[]) {
-  return run((a) => moveMessagesToSpecial(a, ids.parse(messageIds), "ARCHIVE"));
+  return undoable(messageIds, { kind: "archive" });
 }
 
 /** Junk moves to Junk; "not junk" back to the Inbox. */
 export async function junkAction(messageIds: string[], junk: boolean) {
-  return run((a) =>
-    moveMessagesToSpecial(a, ids.parse(messageIds), z.boolean().parse(junk) ? "JUNK" : "INBOX"),
-  );
+  return undoable(messageIds, { kind: z.boolean().parse(junk) ? "junk" : "not-junk" });
 }
 
 /** To Trash, or for good when already there. */
 export async function deleteAction(messageIds: string[]) {
-  return run(async (a) => {
-    const { trashed, deleted } = await deleteMessages(a, ids.parse(messageIds));
-    return trashed + deleted;
-  });
+  return undoable(messageIds, { kind: "delete" });
+}
+
+/** Undo of the toast (also after a reload, within the window). */
+export async function undoAction(undoId: string) {
+  return run((a) => undoChange(a, id.parse(undoId)));
 }
 
 export async function emptyFolderAction(folderId: string) {

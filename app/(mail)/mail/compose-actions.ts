@@ -3,12 +3,13 @@
 // The composer's actions: each checks the session, parses its input with the
 // lib schema, makes one lib call. Drafts, sends and undo are scoped to the
 // signed-in account by lib (a foreign id is "not found").
+import { randomUUID } from "node:crypto";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { isUserError } from "@/lib/errors";
 import type { ComposeState } from "@/lib/compose/compose-state";
 import { suggestContacts, type ContactSuggestion } from "@/lib/compose/contacts";
-import { deleteDraft, openAsDraft, saveDraft } from "@/lib/compose/drafts";
+import { deleteDraft, openAsDraft } from "@/lib/compose/drafts";
 import { composeSchema } from "@/lib/compose/model";
 import { cancelPendingSend, listPendingSends, sendComposed } from "@/lib/compose/send";
 import { startNewMessage, startReply } from "@/lib/compose/start-compose";
@@ -42,12 +43,17 @@ async function run<T>(
   }
 }
 
-/** A composer state plus the attachment limit the composer shows. */
-export type ComposeOpen = ComposeState & { maxAttachmentBytes: number };
+/**
+ * A composer state plus the attachment limit the composer shows and the
+ * composer's id, on which its draft saves and its Send serialise
+ * (lib/compose/draft-composition.ts).
+ */
+export type ComposeOpen = ComposeState & { maxAttachmentBytes: number; compositionId: string };
 
 const opened = (state: ComposeState): ComposeOpen => ({
   ...state,
   maxAttachmentBytes: maxAttachmentBytes(),
+  compositionId: randomUUID(),
 });
 
 /** What the composer opens with: new, reply, reply all, forward, or a stored draft. */
@@ -63,13 +69,6 @@ export async function startComposeAction(
       kind === "draft" ? await openAsDraft(a, target) : await startReply(a, target, kind),
     );
   });
-}
-
-export async function saveDraftAction(
-  input: unknown,
-  draftId: string | null,
-): Promise<Result<string>> {
-  return run((a) => saveDraft(a, composeSchema.parse(input), id.nullable().parse(draftId)), true);
 }
 
 export async function discardDraftAction(
@@ -88,11 +87,13 @@ export async function sendAction(
   input: unknown,
   draftId: string | null,
   sendAt: string | null,
+  compositionId: string | null = null,
 ): Promise<Result<{ id: string; sendAt: string }>> {
   return run(async (a) => {
     const when = z.iso.datetime({ offset: true }).nullable().parse(sendAt);
     const sent = await sendComposed(a, composeSchema.parse(input), {
       draftId: id.nullable().parse(draftId),
+      compositionId: id.nullable().parse(compositionId),
       sendAt: when ? new Date(when) : null,
       clientIp: await getClientIp(),
     });

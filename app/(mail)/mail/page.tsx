@@ -5,6 +5,7 @@ import { searchMessages } from "@/lib/search/search-messages";
 import { getConversation } from "@/lib/store/get-message";
 import { listMessages } from "@/lib/store/list-messages";
 import { getMailPreferences } from "@/lib/store/mail-preferences";
+import { latestUndo } from "@/lib/store/undo";
 import {
   currentAccount,
   currentMailboxes,
@@ -12,6 +13,7 @@ import {
   toFolderDto,
   toRowDto,
 } from "@/app/_server/mail";
+import { toUndoDto } from "@/app/_server/undo";
 import { Conversation } from "./_components/conversation";
 import { MailApp, type MailView } from "./_components/mail-app";
 import "./mail.css";
@@ -75,6 +77,7 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
     };
   }
 
+  const undo = toUndoDto(await latestUndo(account.id));
   const [conversation, preferences] = openId
     ? await Promise.all([
         orNotFound(getConversation(account.id, openId)),
@@ -90,6 +93,7 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
       list={{ items: page.items.map(toRowDto), nextCursor: page.nextCursor }}
       openId={conversation ? openId : null}
       openUnreadIds={conversation?.filter((m) => !m.seen).map((m) => m.id) ?? []}
+      undo={undo}
     >
       {conversation && openId ? (
         <Conversation

@@ -8,14 +8,15 @@
 // Ctrl+Enter sends; Escape asks before discarding a non-empty draft.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { uploadUrl } from "@/lib/compose/upload-url";
-import {
-  discardDraftAction,
-  saveDraftAction,
-  sendAction,
-  type ComposeOpen,
-} from "../compose-actions";
+import { discardDraftAction, sendAction, type ComposeOpen } from "../compose-actions";
 import { Icon } from "@/app/_components/icons";
 import { RecipientField, type Chip } from "./recipient-field";
+import {
+  saveDraftOnLeave,
+  saveDraftWithRetry,
+  tooLargeForLeave,
+  type DraftSave,
+} from "./draft-save";
 import { RichEditor, type Editor } from "./rich-editor";
 import { UploadAbortedError, uploadFile, type UploadHandle } from "./upload-file";
 
@@ -93,7 +94,7 @@ export function ComposePanel({
   const imageInput = useRef<HTMLInputElement>(null);
   const imagePick = useRef<((url: string | null) => void) | null>(null);
   const closed = useRef(false);
-  const saving = useRef<Promise<void>>(Promise.resolve());
+  const saving = useRef<Promise<unknown>>(Promise.resolve());
   const draftRef = useRef(draftId);
   useEffect(() => {
     draftRef.current = draftId;
@@ -117,37 +118,85 @@ export function ComposePanel({
     inputRef.current = input;
   });
 
-  /** Saves the draft (one save at a time, in order); the new copy replaces the last. */
-  const saveNow = useCallback((): Promise<void> => {
+  // Edits made since the last save that reached the server (edits counts up).
+  const savedEdits = useRef(0);
+  const editsRef = useRef(edits);
+  useEffect(() => {
+    editsRef.current = edits;
+  });
+  const [saveFailed, setSaveFailed] = useState(false);
+
+  /** What a save sends now: invalid chips are left out of a draft rather than failing it. */
+  const draftSave = useCallback((): DraftSave => {
+    const current = inputRef.current();
+    const valid = (l: { address: string }[], c: Chip[]) =>
+      l.filter((a) => c.find((x) => x.address === a.address)?.valid !== false);
+    return {
+      compositionId: initial.compositionId,
+      draftId: draftRef.current,
+      input: {
+        ...current,
+        to: valid(current.to, to),
+        cc: valid(current.cc, cc),
+        bcc: valid(current.bcc, bcc),
+      },
+    };
+  }, [to, cc, bcc, initial.compositionId]);
+  const draftSaveRef = useRef(draftSave);
+  useEffect(() => {
+    draftSaveRef.current = draftSave;
+  });
+
+  /**
+   * Saves the draft (one save at a time, in order; the new copy replaces the
+   * last), retried while the server cannot be reached. Resolves true once
+   * saved.
+   */
+  const saveNow = useCallback((): Promise<boolean> => {
     const next = saving.current.then(async () => {
-      if (closed.current) return;
-      const current = inputRef.current();
-      // Invalid chips are left out of a draft rather than failing the save.
-      const valid = (l: { address: string }[], c: Chip[]) =>
-        l.filter((a) => c.find((x) => x.address === a.address)?.valid !== false);
+      if (closed.current) return false;
+      const at = editsRef.current;
       setSaveState("Saving…");
-      const result = await saveDraftAction(
-        {
-          ...current,
-          to: valid(current.to, to),
-          cc: valid(current.cc, cc),
-          bcc: valid(current.bcc, bcc),
-        },
-        draftRef.current,
-      );
+      const result = await saveDraftWithRetry(draftSave);
       if (result.ok) {
-        draftRef.current = result.value;
-        setDraftId(result.value);
+        draftRef.current = result.draftId;
+        savedEdits.current = Math.max(savedEdits.current, at);
+        setDraftId(result.draftId);
+        setSaveFailed(false);
         setSaveState(
           `Draft saved at ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`,
         );
-      } else {
-        setSaveState(`Draft not saved: ${result.error}`);
+        return true;
       }
+      if (closed.current) return false;
+      setSaveFailed(true);
+      setSaveState(`Draft not saved: ${result.error} Your text is still here.`);
+      return false;
     });
     saving.current = next.catch(() => {});
     return next;
-  }, [to, cc, bcc]);
+  }, [draftSave]);
+
+  // Leaving the page (tab closed, reload, another site) with edits not yet
+  // saved: the save goes out with keepalive and finishes without the page.
+  // A draft too large for that makes the browser ask first.
+  useEffect(() => {
+    const dirty = () => !closed.current && editsRef.current > savedEdits.current;
+    const onPageHide = () => {
+      if (dirty()) saveDraftOnLeave(draftSaveRef.current());
+    };
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (dirty() && tooLargeForLeave(draftSaveRef.current())) e.preventDefault();
+    };
+    window.addEventListener("pagehide", onPageHide);
+    window.addEventListener("beforeunload", onBeforeUnload);
+    return () => {
+      window.removeEventListener("pagehide", onPageHide);
+      window.removeEventListener("beforeunload", onBeforeUnload);
+      // Unmounted without Close, Send or Discard (the page changed under it).
+      onPageHide();
+    };
+  }, []);
 
   // Autosave a little after the last edit.
   useEffect(() => {
@@ -232,14 +281,17 @@ export function ComposePanel({
       return;
     }
     setBusy(true);
+    // No autosave starts once Send is pressed; the server refuses (and
+    // keeps no copy of) any save that still arrives after the send.
+    closed.current = true;
     await saving.current;
-    const result = await sendAction(input(), draftRef.current, sendAt);
+    const result = await sendAction(input(), draftRef.current, sendAt, initial.compositionId);
     setBusy(false);
     if (!result.ok) {
+      closed.current = false;
       setError(result.error);
       return;
     }
-    closed.current = true;
     onSent({ id: result.value.id, sendAt: result.value.sendAt, scheduled: sendAt !== null });
   };
 
@@ -249,7 +301,8 @@ export function ComposePanel({
       onClose();
       return;
     }
-    await saveNow();
+    // Never close over text that is not saved: the error stays in view.
+    if (!(await saveNow())) return;
     closed.current = true;
     say("Draft saved.");
     onClose();
@@ -322,9 +375,18 @@ export function ComposePanel({
     >
       <div className="compose-header">
         <h2>{title}</h2>
-        <span className="muted small" role="status" data-testid="draft-status">
+        <span
+          className={saveFailed ? "field-error small" : "muted small"}
+          role={saveFailed ? "alert" : "status"}
+          data-testid="draft-status"
+        >
           {saveState}
         </span>
+        {saveFailed ? (
+          <button type="button" className="button small quiet" onClick={() => void saveNow()}>
+            Try again
+          </button>
+        ) : null}
         <button
           type="button"
           className="icon-button"

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import type { FolderDto, MessageRowDto } from "@/app/_server/mail";
+import type { UndoDto } from "@/app/_server/undo";
 import { Icon } from "@/app/_components/icons";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import {
@@ -15,7 +16,9 @@ import {
   loadMoreAction,
   moveAction,
   renameFolderAction,
+  undoAction,
   type ActionResult,
+  type ChangeResult,
 } from "../actions";
 import { ComposeHost } from "./compose-host";
 import { flagChangesSettled, sendFlagChange, type FlagChange } from "./flag-requests";
@@ -23,6 +26,8 @@ import { FolderPane } from "./folder-pane";
 import { mailHref } from "./mail-url";
 import { MessageList } from "./message-list";
 import { ShortcutHelp } from "./shortcut-help";
+import { UndoToast, type Toast } from "./undo-toast";
+import { SelectAllBanner, useBulkJob, type BulkChange } from "./bulk-select";
 
 export type MailView = {
   folderId: string | null;
@@ -53,6 +58,7 @@ export function MailApp({
   list,
   openId,
   openUnreadIds,
+  undo: pendingUndo = null,
   children,
 }: {
   account: { address: string; displayName: string };
@@ -61,6 +67,8 @@ export function MailApp({
   list: ListPage;
   openId: string | null;
   openUnreadIds: string[];
+  /** The account's change that can still be undone (shown again after a reload). */
+  undo?: UndoDto | null;
   children: ReactNode;
 }) {
   const router = useRouter();
@@ -78,11 +86,15 @@ export function MailApp({
     flags: new Map<string, Partial<MessageRowDto>>(),
   });
   if (local.list !== list) setLocal({ list, hidden: new Set(), flags: new Map() });
-  const [selection, setSelection] = useState({ key: listKey, ids: new Set<string>() });
-  if (selection.key !== listKey) setSelection({ key: listKey, ids: new Set() });
+  // all: "Select all N in this folder/search" was chosen (bulk-select.tsx).
+  const [selection, setSelection] = useState({ key: listKey, ids: new Set<string>(), all: false });
+  if (selection.key !== listKey) setSelection({ key: listKey, ids: new Set(), all: false });
   const selected = selection.ids;
   const [cursorId, setCursorId] = useState<string | null>(openId);
-  const [status, setStatus] = useState("");
+  const [toast, setToast] = useState<Toast>(() => ({
+    text: pendingUndo?.label ?? "",
+    undo: pendingUndo,
+  }));
   const [helpOpen, setHelpOpen] = useState(false);
   const [foldersOpen, setFoldersOpen] = useState(false);
   const [live, setLive] = useState(false);
@@ -143,12 +155,39 @@ export function MailApp({
     }
   }, [loading, nextCursor, view.folderId, view.query, listKey]);
 
-  const say = useCallback((text: string) => setStatus(text), []);
+  const say = useCallback(
+    (text: string, undo: UndoDto | null = null) => setToast({ text, undo }),
+    [],
+  );
   useEffect(() => {
-    if (!status) return;
-    const timer = setTimeout(() => setStatus(""), 5000);
+    if (!toast.text) return;
+    // An Undo stays for its window; other news for 5 s.
+    const timer = setTimeout(
+      () => setToast({ text: "", undo: null }),
+      toast.undo?.expiresInMs ?? 5000,
+    );
     return () => clearTimeout(timer);
-  }, [status]);
+  }, [toast]);
+
+  const runBulk = useBulkJob(say);
+  /** With "select all N" chosen, the action runs as one server job; true when it did. */
+  const bulk = (change: BulkChange) => {
+    if (!selection.all) return false;
+    setSelection((s) => ({ ...s, ids: new Set(), all: false }));
+    void runBulk(
+      { folderId: view.folderId, query: view.query },
+      change,
+      view.query ? 0 : (folders.find((f) => f.id === view.folderId)?.total ?? 0),
+    );
+    return true;
+  };
+
+  const undoLast = async (undo: UndoDto) => {
+    setToast({ text: "Undoing…", undo: null });
+    const result = await undoAction(undo.id);
+    say(result.ok ? "Undone." : result.error);
+    router.refresh();
+  };
 
   const open = useCallback(
     (id: string | null) => {
@@ -167,16 +206,22 @@ export function MailApp({
     return cursor ? [cursor] : [];
   };
 
-  const report = (result: ActionResult, done: string) => {
-    if (result.ok) say(done);
+  const report = (
+    result: ActionResult | ChangeResult,
+    done: string,
+    undo: UndoDto | null = null,
+  ) => {
+    if (result.ok)
+      say("label" in result ? result.label : done, "undo" in result ? result.undo : undo);
     else {
       say(result.error);
       router.refresh();
     }
   };
 
-  const changeFlags = async (ids: string[], change: FlagChange) => {
+  const changeFlags = async (ids: string[], change: FlagChange, undoable = false) => {
     if (ids.length === 0) return;
+    if (change.seen !== undefined && bulk({ kind: "seen", seen: change.seen })) return;
     setLocal((l) => {
       const flags = new Map(l.flags);
       for (const id of ids) flags.set(id, { ...flags.get(id), ...change });
@@ -186,12 +231,13 @@ export function MailApp({
       e ? { ...e, items: e.items.map((m) => (ids.includes(m.id) ? { ...m, ...change } : m)) } : e,
     );
     const n = ids.length === 1 ? "Message" : `${ids.length} messages`;
-    const result = await sendFlagChange(ids, change);
+    const result = await sendFlagChange(ids, { ...change, undo: undoable });
     report(
       result,
       change.seen !== undefined
         ? `${n} marked as ${change.seen ? "read" : "unread"}.`
         : `${n} ${change.flagged ? "flagged" : "unflagged"}.`,
+      result.ok ? (result.undo ?? null) : null,
     );
     // Folder unread counts come from the server: re-read them once the
     // tab's last queued change has landed.
@@ -206,6 +252,9 @@ export function MailApp({
 
   const remove = async (ids: string[], how: Removal) => {
     if (ids.length === 0) return;
+    if (bulk(typeof how === "string" ? { kind: how } : { kind: "move", folderId: how.folderId })) {
+      return;
+    }
     setLocal((l) => ({ ...l, hidden: new Set([...l.hidden, ...ids]) }));
     setExtra((e) => (e ? { ...e, items: e.items.filter((m) => !ids.includes(m.id)) } : e));
     setSelection((s) => ({ ...s, ids: new Set() }));
@@ -215,26 +264,18 @@ export function MailApp({
       const next = items.slice(at + 1).find((m) => !ids.includes(m.id)) ?? null;
       open(next?.id ?? null);
     }
-    const n = ids.length === 1 ? "Message" : `${ids.length} messages`;
-    let result: ActionResult;
-    let done: string;
-    if (how === "archive") {
-      result = await archiveAction(ids);
-      done = `${n} archived.`;
-    } else if (how === "delete") {
-      result = await deleteAction(ids);
-      done = view.specialUse === "TRASH" ? `${n} deleted forever.` : `${n} moved to Trash.`;
-    } else if (how === "junk" || how === "not-junk") {
-      result = await junkAction(ids, how === "junk");
-      done = how === "junk" ? `${n} marked as junk.` : `${n} moved to the Inbox.`;
-    } else {
-      result = await moveAction(ids, how.folderId);
-      done = `${n} moved to ${folders.find((f) => f.id === how.folderId)?.name ?? "the folder"}.`;
-    }
+    const result =
+      how === "archive"
+        ? await archiveAction(ids)
+        : how === "delete"
+          ? await deleteAction(ids)
+          : how === "junk" || how === "not-junk"
+            ? await junkAction(ids, how === "junk")
+            : await moveAction(ids, how.folderId);
     if (!result.ok) {
       setLocal((l) => ({ ...l, hidden: new Set([...l.hidden].filter((id) => !ids.includes(id))) }));
     }
-    report(result, done);
+    report(result, "");
   };
 
   // Opening a conversation marks its unread messages read (once per opening,
@@ -301,7 +342,7 @@ export function MailApp({
       const ids = new Set(s.ids);
       if (ids.has(id)) ids.delete(id);
       else ids.add(id);
-      return { ...s, ids };
+      return { ...s, ids, all: false };
     });
 
   // The keyboard handler sees the latest state through a ref.
@@ -359,10 +400,16 @@ export function MailApp({
           return void toggleFlag(targets());
         case "I":
           handled();
-          return void changeFlags(targets(), { seen: true });
+          return void changeFlags(targets(), { seen: true }, true);
         case "U":
           handled();
-          return void changeFlags(targets(), { seen: false });
+          return void changeFlags(targets(), { seen: false }, true);
+        case "z":
+          if (toast.undo) {
+            handled();
+            void undoLast(toast.undo);
+          }
+          return;
         case "/":
           handled();
           document.getElementById("mail-search")?.focus();
@@ -588,20 +635,21 @@ export function MailApp({
                 setSelection((s) => ({
                   ...s,
                   ids: allSelected ? new Set() : new Set(items.map((m) => m.id)),
+                  all: false,
                 }))
               }
             />
             <button
               type="button"
               disabled={!hasTargets}
-              onClick={() => void changeFlags(targets(), { seen: true })}
+              onClick={() => void changeFlags(targets(), { seen: true }, true)}
             >
               Mark read
             </button>
             <button
               type="button"
               disabled={!hasTargets}
-              onClick={() => void changeFlags(targets(), { seen: false })}
+              onClick={() => void changeFlags(targets(), { seen: false }, true)}
             >
               Mark unread
             </button>
@@ -653,6 +701,16 @@ export function MailApp({
                 ))}
             </select>
           </div>
+          {allSelected && (nextCursor !== null || selection.all) ? (
+            <SelectAllBanner
+              shown={items.length}
+              total={view.query ? null : (currentFolder?.total ?? null)}
+              where={view.query ? "that match this search" : `in ${view.folderName}`}
+              all={selection.all}
+              onSelectAll={() => setSelection((s) => ({ ...s, all: true }))}
+              onClear={() => setSelection((s) => ({ ...s, ids: new Set(), all: false }))}
+            />
+          ) : null}
           <MessageList
             items={items}
             location={location}
@@ -690,9 +748,7 @@ export function MailApp({
         </section>
       </main>
       <ShortcutHelp open={helpOpen} onClose={() => setHelpOpen(false)} />
-      <div className="toast" role="status" aria-live="polite">
-        {status}
-      </div>
+      <UndoToast toast={toast} onUndo={(undo) => void undoLast(undo)} />
     </div>
   );
 }

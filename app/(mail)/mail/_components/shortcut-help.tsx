@@ -13,6 +13,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Shift+i", "Mark as read"],
   ["Shift+u", "Mark as unread"],
   ["!", "Mark as junk"],
+  ["z", "Undo the last change"],
   ["/", "Search"],
   ["c", "New message"],
   ["r / a / f", "Reply / reply all / forward"],
