@@ -11,7 +11,7 @@ import { UserError } from "../errors.ts";
 import { isUuid } from "./list-messages.ts";
 import { groupByMailbox, lockMessages, type LockedMessage } from "./lock-messages.ts";
 import { moveLockedMessages, specialMailboxId } from "./move-messages.ts";
-import { notifyMailboxChanges } from "./notify-change.ts";
+import { notifyMailboxChanges, notifyUpdatedMailbox } from "./notify-change.ts";
 
 /** Deletes already locked rows for good, in the caller's transaction (IMAP EXPUNGE too). */
 export async function deleteLocked(
@@ -26,22 +26,17 @@ export async function deleteLocked(
     UPDATE "Account" SET "usedBytes" = GREATEST("usedBytes" - ${bytes}::int8, 0) WHERE "id" = ${accountId}::uuid`;
   const groups = groupByMailbox(rows);
   for (const [mailboxId, group] of groups) {
-    await tx.$executeRaw`
+    await tx.$queryRaw`
       UPDATE "Mailbox" SET
         "highestModseq" = "highestModseq" + 1,
         "messageCount" = "messageCount" - ${group.length}::int,
         "unreadCount" = "unreadCount" - ${group.filter((r) => !r.seen).length}::int,
         "totalBytes" = "totalBytes" - ${group.reduce((n, r) => n + r.size, 0)}::int8
-      WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid`;
+      WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid
+      RETURNING ${notifyUpdatedMailbox(accountId, "removed")} AS sent`;
   }
   await tx.$executeRaw`
     DELETE FROM "Message" WHERE "accountId" = ${accountId}::uuid AND "id" = ANY(${rows.map((r) => r.id)}::uuid[])`;
-  await notifyMailboxChanges(
-    tx,
-    accountId,
-    groups.map(([id]) => id),
-    "removed",
-  );
   return rows.length;
 }
 

@@ -6,7 +6,12 @@ import { query, sql } from "../db/sql.ts";
 import type { SpecialUse } from "../generated/prisma/enums.ts";
 import type { MessageFlags } from "./deliver.ts";
 import { isUuid } from "./list-messages.ts";
-import { cachedUidList, rememberUidList } from "./uid-list-cache.ts";
+import {
+  cachedUidList,
+  rememberUidList,
+  rememberUidListName,
+  uidListIdForName,
+} from "./uid-list-cache.ts";
 
 export type MailboxState = {
   id: string;
@@ -60,17 +65,19 @@ export async function findMailboxByName(
   accountId: string,
   name: string,
 ): Promise<MailboxState | null> {
-  const rows =
-    name === "INBOX"
-      ? await query<MailboxRow>(
-          sql`SELECT ${MAILBOX_COLUMNS} FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid AND "specialUse" = 'INBOX'`,
-        )
-      : await query<MailboxRow>(
-          sql`SELECT ${MAILBOX_COLUMNS} FROM "Mailbox" WHERE "accountId" = ${accountId}::uuid
-            AND lower("name") = lower(${name}) AND ("specialUse" IS NULL OR "specialUse" <> 'INBOX')
-            ORDER BY ("name" = ${name}) DESC LIMIT 1`,
-        );
+  const rows = await query<MailboxRow>(
+    sql`SELECT ${MAILBOX_COLUMNS} FROM "Mailbox" b
+      WHERE b."accountId" = ${accountId}::uuid AND b."id" = ${mailboxNamed(accountId, name)}`,
+  );
   return rows[0] ? toState(rows[0]) : null;
+}
+
+/** SQL: the id of the folder IMAP calls `name` (findMailboxByName), or NULL. */
+function mailboxNamed(accountId: string, name: string) {
+  return sql`(SELECT x."id" FROM "Mailbox" x WHERE x."accountId" = ${accountId}::uuid
+    AND CASE WHEN ${name}::text = 'INBOX' THEN x."specialUse" = 'INBOX'
+      ELSE lower(x."name") = lower(${name}::text) AND (x."specialUse" IS NULL OR x."specialUse" <> 'INBOX') END
+    ORDER BY (x."name" = ${name}::text) DESC LIMIT 1)`;
 }
 
 export type MessageFlagState = MessageFlags & { uid: number; modseq: bigint };
@@ -133,14 +140,18 @@ export type MailboxView = {
  */
 export async function readMailboxView(
   accountId: string,
-  mailboxId: string,
+  mailbox: string | { name: string },
   known: KnownMailbox | null,
 ): Promise<MailboxView | null> {
-  if (!isUuid(mailboxId)) return null;
+  const byName = typeof mailbox !== "string";
+  if (!byName && !isUuid(mailbox)) return null;
   const sinceText = known === null ? null : known.highestModseq.toString();
   const uidNext = known === null ? null : known.uidNext;
   const count = known === null ? null : known.messageCount;
-  const cached = cachedUidList(mailboxId);
+  // By name (SELECT), in the same statement as the rest: the folder that had
+  // the name last time is the candidate; if it is another now, no id matches.
+  const cachedId = byName ? uidListIdForName(accountId, mailbox.name) : mailbox;
+  const cached = cachedId === null ? null : cachedUidList(cachedId);
   // OFFSET 0 keeps the lateral subquery from being flattened into the join:
   // flattened, its WHERE became a join filter evaluated after the uid list
   // and the changed rows had been read, on every sync.
@@ -159,7 +170,7 @@ export async function readMailboxView(
           TRUE AS "changedSince",
           -- A comparison with a NULL (nothing known, nothing cached) is not TRUE: read.
           CASE WHEN (b."uidNext" = ${uidNext}::int4 AND b."messageCount" = ${count}::int4)
-              OR (b."uidNext" = ${cached?.uidNext ?? null}::int4
+              OR (b."id" = ${cached ? cachedId : null}::uuid AND b."uidNext" = ${cached?.uidNext ?? null}::int4
                 AND b."messageCount" = ${cached?.messageCount ?? null}::int4)
             THEN NULL ELSE (SELECT COALESCE(string_agg(int4send(m."uid"), ''::bytea ORDER BY m."uid"), ''::bytea)
               FROM "Message" m WHERE m."accountId" = b."accountId" AND m."mailboxId" = b."id") END AS "uids",
@@ -174,26 +185,28 @@ export async function readMailboxView(
         WHERE ${sinceText}::int8 IS NULL OR b."highestModseq" > ${sinceText}::int8
         OFFSET 0
       ) v ON TRUE
-      WHERE b."accountId" = ${accountId}::uuid AND b."id" = ${mailboxId}::uuid`,
-    "imap-view",
+      WHERE b."accountId" = ${accountId}::uuid
+        AND b."id" = ${byName ? mailboxNamed(accountId, mailbox.name) : sql`${mailbox}::uuid`}`,
+    byName ? "imap-view-by-name" : "imap-view",
   );
   const row = rows[0];
   if (!row) return null;
   if (row.changedSince === null)
     return { mailbox: null, uids: [], changed: [], firstUnseenUid: null };
-  const mailbox = toState(row);
+  const state = toState(row);
+  if (byName) rememberUidListName(accountId, mailbox.name, state.id);
   let uids: number[] | null;
   if (row.uids !== null) {
     uids = uidsFromBytes(row.uids);
-    rememberUidList(mailboxId, mailbox.uidNext, mailbox.messageCount, uids);
-  } else if (known && mailbox.uidNext === uidNext && mailbox.messageCount === count) {
+    rememberUidList(state.id, state.uidNext, state.messageCount, uids);
+  } else if (known && state.uidNext === uidNext && state.messageCount === count) {
     uids = null;
   } else {
     // Not read because the cached list matched.
     uids = Array.from(cached!.uids);
   }
   return {
-    mailbox,
+    mailbox: state,
     uids,
     changed: (row.changed ?? []).map(toFlagState),
     firstUnseenUid: row.firstUnseen === null ? null : Number(row.firstUnseen),

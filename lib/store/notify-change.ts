@@ -5,6 +5,7 @@
 // those fields. pg_notify inside the transaction means listeners hear of a
 // change when it commits, never of one rolled back.
 import type { Tx } from "../db.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import { MAIL_CHANGES_CHANNEL } from "./changes.ts";
 
 export type MailboxChangeKind =
@@ -29,4 +30,14 @@ export async function notifyMailboxChanges(
     SELECT pg_notify(${MAIL_CHANGES_CHANNEL}, json_build_object(
       'accountId', ${accountId}::text, 'mailboxId', b.id, 'kind', ${kind}::text)::text)::text AS sent
     FROM unnest(${mailboxIds}::text[]) AS b(id)`;
+}
+
+/**
+ * SQL for the RETURNING of an UPDATE of one "Mailbox" row: queues that
+ * folder's notification in the same statement (one round trip fewer than
+ * notifyMailboxChanges after it; same payload).
+ */
+export function notifyUpdatedMailbox(accountId: string, kind: MailboxChangeKind): Prisma.Sql {
+  return Prisma.sql`pg_notify(${MAIL_CHANGES_CHANNEL}, json_build_object(
+      'accountId', ${accountId}::text, 'mailboxId', "id"::text, 'kind', ${kind}::text)::text)::text`;
 }

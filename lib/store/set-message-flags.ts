@@ -9,7 +9,7 @@ import { db } from "../db.ts";
 import type { MessageFlags } from "./deliver.ts";
 import type { MessageFlagState } from "./mailbox-snapshot.ts";
 import { isUuid } from "./list-messages.ts";
-import { notifyMailboxChanges } from "./notify-change.ts";
+import { notifyUpdatedMailbox } from "./notify-change.ts";
 import { keywordVerdict, recordSpamVerdicts, trainAfterCommit } from "../spam/training.ts";
 
 /** Keywords one message may carry: clients use a handful ($Forwarded, $Junk, labels). */
@@ -92,7 +92,7 @@ export async function setMessageFlags(
     const [box] = await tx.$queryRaw<{ modseq: bigint }[]>`
       UPDATE "Mailbox" SET "highestModseq" = "highestModseq" + 1, "unreadCount" = "unreadCount" + ${unreadDelta}::int
       WHERE "accountId" = ${accountId}::uuid AND "id" = ${mailboxId}::uuid
-      RETURNING "highestModseq" AS modseq`;
+      RETURNING "highestModseq" AS modseq, ${notifyUpdatedMailbox(accountId, "flags")} AS sent`;
     const modseq = BigInt(box!.modseq);
     const col = (f: (typeof SYSTEM)[number]) => changing.map(({ next }) => next[f]);
     await tx.$executeRaw`
@@ -114,7 +114,6 @@ export async function setMessageFlags(
         return verdict ? [{ messageId: row.id, verdict }] : [];
       }),
     );
-    await notifyMailboxChanges(tx, accountId, [mailboxId], "flags");
     return {
       changed: changing
         .map(({ row, next }) => ({ ...next, uid: row.uid, modseq }))

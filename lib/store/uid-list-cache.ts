@@ -57,3 +57,18 @@ function forgetUidList(mailboxId: string): void {
   entries.delete(mailboxId);
   held -= entry.uids.length;
 }
+
+/** Folder ids by account and IMAP name, as last opened: only a candidate, checked by id. */
+const names = new Map<string, string>();
+const MAX_NAMES = 100_000;
+
+export function uidListIdForName(accountId: string, name: string): string | null {
+  return names.get(`${accountId}\u0000${name}`) ?? null;
+}
+
+export function rememberUidListName(accountId: string, name: string, mailboxId: string): void {
+  const key = `${accountId}\u0000${name}`;
+  names.delete(key);
+  names.set(key, mailboxId);
+  if (names.size > MAX_NAMES) names.delete(names.keys().next().value!);
+}

@@ -49,10 +49,10 @@ const select: CommandHandler = async (session, command) => {
   const c = command as Of<"SELECT" | "EXAMINE">;
   // RFC 3501 §6.3.1: a failed SELECT leaves no folder selected.
   session.deselect();
-  const mailbox = await mailboxOrThrow(session, c.mailbox);
-  if (c.condstore) session.condstore = true;
-  const view = await readMailboxView(session.account!.id, mailbox.id, null);
+  // The folder found by name in the same statement that reads it.
+  const view = await readMailboxView(session.account!.id, { name: c.mailbox }, null);
   if (!view?.mailbox) throw new CommandFailure("NO", "NONEXISTENT", `No folder named ${c.mailbox}`);
+  if (c.condstore) session.condstore = true;
   const state = view.mailbox;
   // Read whole when nothing is known yet.
   const uids = view.uids!;
