@@ -27,6 +27,7 @@ import { db } from "../db.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import { UserError } from "../errors.ts";
 import {
+  LOGIN_PENDING_SECONDS,
   LOGIN_FAILURE_HALF_LIFE_SECONDS,
   LOGIN_FIRST_DELAY_MS,
   LOGIN_KNOWN_NETWORK_DAYS,
@@ -53,14 +54,17 @@ export class LoginThrottledError extends UserError {
   readonly scope: ThrottleScope;
   readonly until: Date;
 
-  constructor(scope: ThrottleScope, until: Date, now: Date) {
+  /** `busy`: refused because too many attempts are being checked at once, nothing locked. */
+  constructor(scope: ThrottleScope, until: Date, now: Date, reason: "locked" | "busy" = "locked") {
     const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000));
     const wait = `Try again in ${minutes} minute${minutes === 1 ? "" : "s"}`;
     super(
       "throttled",
-      scope === "pair"
-        ? `Too many failed sign-ins to this account from your network. ${wait}.`
-        : `Too many failed sign-ins from your network. ${wait}.`,
+      reason === "busy"
+        ? `Too many sign-ins to this account are being checked at once from your network. Try again in a moment.`
+        : scope === "pair"
+          ? `Too many failed sign-ins to this account from your network. ${wait}.`
+          : `Too many failed sign-ins from your network. ${wait}.`,
     );
     this.scope = scope;
     this.until = until;
@@ -87,6 +91,11 @@ const decayed = (alias: string) => {
   const t = Prisma.raw(alias);
   return Prisma.sql`(${t}."failures" * power(0.5, GREATEST(EXTRACT(EPOCH FROM (now() - ${t}."lastAttemptAt")), 0) / ${LOGIN_FAILURE_HALF_LIFE_SECONDS}::float8))`;
 };
+/** SQL: the row's attempts in flight, none once they are stale. */
+const livePending = (alias: string) => {
+  const t = Prisma.raw(alias);
+  return Prisma.sql`(CASE WHEN ${t}."lastAttemptAt" > now() - ${seconds(LOGIN_PENDING_SECONDS)} THEN ${t}."pending" ELSE 0 END)`;
+};
 const seconds = (n: number) => Prisma.sql`(${n}::float8 * interval '1 second')`;
 
 /** An attempt under way: what beginLoginAttempt decided, for loginSucceeded or loginFailed. */
@@ -96,8 +105,6 @@ export type LoginAttempt = {
   protocol: LoginProtocol;
   /** The address signed in from this network lately: the network's delay and lock passed it by. */
   known: boolean;
-  /** When counting this attempt locked the pair (it is the last one checked), else null. */
-  pairLockedUntil: Date | null;
   /** How long the check waited, in ms. */
   waitedMs: number;
 };
@@ -114,8 +121,8 @@ type GateRow = {
 type ChargeRow = {
   now: Date;
   failures: number;
+  pending: number;
   previousAttemptAt: Date | null;
-  lockedUntil: Date | null;
 };
 
 /**
@@ -153,29 +160,35 @@ export async function beginLoginAttempt(
     throw new LoginThrottledError("network", gate.networkLockedUntil, gate.now);
   }
 
-  // Counted before the check; the lock is decided here, in one statement, so
-  // concurrent attempts see each other's counts and no burst slips past it.
-  // A row locked meanwhile is left as it is, and no row comes back.
+  // In flight before the check: the pair's failures and the attempts being
+  // checked now may not together reach the lock, decided in one statement so
+  // concurrent attempts see each other and no burst slips past it. The delay
+  // is the failures' alone, so the owner's parallel sign-ins do not slow or
+  // lock each other. No row comes back when the pair is locked or full.
   const [charge] = await db.$queryRaw<ChargeRow[]>`
     INSERT INTO "LoginThrottle" AS t
-      ("address", "network", "failures", "lastAttemptAt", "protocol", "expiresAt")
-    VALUES (${address}, ${network}, 1, now(), ${protocol}, now() + ${seconds(LOGIN_THROTTLE_MEMORY_SECONDS)})
+      ("address", "network", "failures", "pending", "lastAttemptAt", "protocol", "expiresAt")
+    VALUES (${address}, ${network}, 0, 1, now(), ${protocol}, now() + ${seconds(LOGIN_THROTTLE_MEMORY_SECONDS)})
     ON CONFLICT ("address", "network") DO UPDATE SET
-      "failures" = ${decayed("t")} + 1,
+      -- Re-based to now, as lastAttemptAt moves.
+      "failures" = ${decayed("t")},
+      "pending" = ${livePending("t")} + 1,
       "previousAttemptAt" = t."lastAttemptAt",
       "lastAttemptAt" = now(),
-      "lockedUntil" = CASE
-        WHEN round(${decayed("t")} + 1) >= ${LOGIN_PAIR_LOCK_FAILURES} THEN now() + ${seconds(LOGIN_LOCK_SECONDS)}
-        END,
       "protocol" = EXCLUDED."protocol",
       "expiresAt" = EXCLUDED."expiresAt"
-    WHERE t."lockedUntil" IS NULL OR t."lockedUntil" <= now()
-    RETURNING now() AS now, "failures", "previousAttemptAt", "lockedUntil"`;
+    WHERE (t."lockedUntil" IS NULL OR t."lockedUntil" <= now())
+      AND round(${decayed("t")}) + ${livePending("t")} < ${LOGIN_PAIR_LOCK_FAILURES}
+    RETURNING now() AS now, "failures", "pending", "previousAttemptAt"`;
   if (!charge) {
-    const [locked] = await db.$queryRaw<{ lockedUntil: Date; now: Date }[]>`
+    const [row] = await db.$queryRaw<{ lockedUntil: Date | null; now: Date }[]>`
       SELECT "lockedUntil", now() AS now FROM "LoginThrottle"
       WHERE "address" = ${address} AND "network" = ${network}`;
-    throw new LoginThrottledError("pair", locked?.lockedUntil ?? gate.now, locked?.now ?? gate.now);
+    const now = row?.now ?? gate.now;
+    if (row?.lockedUntil && row.lockedUntil > now) {
+      throw new LoginThrottledError("pair", row.lockedUntil, now);
+    }
+    throw new LoginThrottledError("pair", new Date(now.getTime() + 60_000), now, "busy");
   }
   // Expired rows are garbage; clearing them now and then keeps the table small.
   if (Math.random() < 0.01) {
@@ -183,8 +196,13 @@ export async function beginLoginAttempt(
   }
 
   const now = charge.now.getTime();
+  // From a network the address signed in from lately, the attempts in
+  // flight are the owner's own connections: only failures delay. Elsewhere
+  // each attempt in flight counts as a failure would, so a stranger's
+  // parallel guesses queue behind each other's delays.
+  const ahead = Math.round(charge.failures) + (gate.known ? 0 : charge.pending - 1);
   const pairDue = charge.previousAttemptAt
-    ? charge.previousAttemptAt.getTime() + pairDelayMs(charge.failures - 1)
+    ? charge.previousAttemptAt.getTime() + pairDelayMs(ahead)
     : now;
   const networkDue =
     !gate.known && gate.networkLastAt && gate.networkFailures !== null
@@ -197,7 +215,6 @@ export async function beginLoginAttempt(
     network,
     protocol,
     known: gate.known,
-    pairLockedUntil: charge.lockedUntil,
     waitedMs,
   };
 }
@@ -227,6 +244,21 @@ export type Lockout = { scope: ThrottleScope; address: string; network: string; 
 
 /** The password was wrong: counts the failure for the network; returns the locks this failure completed. */
 export async function loginFailed(attempt: LoginAttempt): Promise<Lockout[]> {
+  // The pair: this attempt is no longer in flight but a failure, which may lock it.
+  const [pair] = await db.$queryRaw<{ failures: number; lockedUntil: Date | null }[]>`
+    INSERT INTO "LoginThrottle" AS t
+      ("address", "network", "failures", "lastAttemptAt", "protocol", "expiresAt")
+    VALUES (${attempt.address}, ${attempt.network}, 1, now(), ${attempt.protocol}, now() + ${seconds(LOGIN_THROTTLE_MEMORY_SECONDS)})
+    ON CONFLICT ("address", "network") DO UPDATE SET
+      "failures" = ${decayed("t")} + 1,
+      "pending" = GREATEST(${livePending("t")} - 1, 0),
+      "lastAttemptAt" = now(),
+      "lockedUntil" = CASE
+        WHEN t."lockedUntil" > now() THEN t."lockedUntil"
+        WHEN round(${decayed("t")} + 1) >= ${LOGIN_PAIR_LOCK_FAILURES} THEN now() + ${seconds(LOGIN_LOCK_SECONDS)}
+        END,
+      "expiresAt" = EXCLUDED."expiresAt"
+    RETURNING "failures", "lockedUntil"`;
   const [row] = await db.$queryRaw<{ failures: number; lockedUntil: Date | null }[]>`
     INSERT INTO "LoginThrottle" AS t
       ("address", "network", "failures", "lastAttemptAt", "protocol", "expiresAt")
@@ -244,18 +276,20 @@ export async function loginFailed(attempt: LoginAttempt): Promise<Lockout[]> {
     RETURNING "failures", "lockedUntil"`;
   const lockouts: Lockout[] = [];
   const { address, network } = attempt;
-  if (attempt.pairLockedUntil) {
-    lockouts.push({ scope: "pair", address, network, until: attempt.pairLockedUntil });
+  // This failure is the one that locked the pair.
+  if (pair?.lockedUntil && crossedThreshold(pair.failures, LOGIN_PAIR_LOCK_FAILURES)) {
+    lockouts.push({ scope: "pair", address, network, until: pair.lockedUntil });
   }
   // This failure is the one that crossed the network's threshold.
-  const crossed =
-    row &&
-    Math.round(row.failures) >= LOGIN_NETWORK_LOCK_FAILURES &&
-    Math.round(row.failures - 1) < LOGIN_NETWORK_LOCK_FAILURES;
-  if (crossed && row.lockedUntil) {
+  if (row?.lockedUntil && crossedThreshold(row.failures, LOGIN_NETWORK_LOCK_FAILURES)) {
     lockouts.push({ scope: "network", address: NETWORK_ROW, network, until: row.lockedUntil });
   }
   return lockouts;
+}
+
+/** Did the failure just counted (bringing the count to `failures`) reach `threshold`? */
+function crossedThreshold(failures: number, threshold: number): boolean {
+  return Math.round(failures) >= threshold && Math.round(failures - 1) < threshold;
 }
 
 /** A throttle row as the admin sees it. */

@@ -39,6 +39,9 @@ export const LOGIN_MAX_DELAY_MS = 15_000;
 /** Failures of one pair after which it is refused unchecked for LOGIN_LOCK_SECONDS (reached after about 1.5 minutes of growing delays); only that address from that network is refused. */
 export const LOGIN_PAIR_LOCK_FAILURES = 10;
 
+/** A pair's in-flight attempts older than this are forgotten (a process died mid-check): a check takes well under a second. */
+export const LOGIN_PENDING_SECONDS = 60;
+
 /** How long a locked pair or network is refused: 15 minutes, the lockout period most webmails use. Half the failures have decayed by then, so a guesser who goes on is locked again after 5 more. */
 export const LOGIN_LOCK_SECONDS = 15 * 60;
 

@@ -81,6 +81,42 @@ test("a stranger's failures cost the stranger's network growing delays and never
   assert.equal(state?.lockedUntil, null);
 });
 
+test("the owner's parallel sign-ins (a mail client's connections) do not slow or lock each other", async () => {
+  const tess = await makeAccount("tess");
+  const ip = "203.0.113.30";
+  // Thunderbird was set up from here once: the network is known for the account.
+  await throttle.loginSucceeded(
+    await throttle.beginLoginAttempt("tess@mail.test", ip, "imap"),
+    tess.id,
+  );
+  // Five connections at once, as Thunderbird opens them: each is checked
+  // at once, none waits for the others as if they had failed.
+  const attempts = await Promise.all(
+    Array.from({ length: 5 }, () => throttle.beginLoginAttempt("tess@mail.test", ip, "imap")),
+  );
+  assert.deepEqual(
+    attempts.map((a) => a.waitedMs),
+    [0, 0, 0, 0, 0],
+  );
+  await Promise.all(attempts.map((a) => throttle.loginSucceeded(a, tess.id)));
+  // As many as the lock allows minus one, through authenticate: all signed in.
+  const logins = await Promise.all(
+    Array.from({ length: limits.LOGIN_PAIR_LOCK_FAILURES - 1 }, () =>
+      authenticate("tess@mail.test", TEST_PASSWORD, { ip, protocol: "imap" as const }).then(
+        () => "signed in",
+        codeOf,
+      ),
+    ),
+  );
+  assert.deepEqual(new Set(logins), new Set(["signed in"]));
+  assert.equal(await db.loginThrottle.count({ where: { address: "tess@mail.test" } }), 0);
+  // A failure still costs the next attempt its delay.
+  await failsWith(authenticate("tess@mail.test", "wrong", web(ip)), "invalid_credentials");
+  const next = await throttle.beginLoginAttempt("tess@mail.test", ip, "web");
+  assert.equal(next.waitedMs > 0, true);
+  await throttle.loginSucceeded(next, tess.id);
+});
+
 test("a pair that keeps failing is refused unchecked, only from its network, until lifted from the CLI", async () => {
   const gina = await makeAccount("gina");
   const burst = await Promise.all(
