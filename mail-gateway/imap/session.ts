@@ -14,6 +14,7 @@ import type { TlsCredentials } from "../smtp/tls.ts";
 import { authCommands } from "./commands/auth.ts";
 import { folderCommands } from "./commands/folders.ts";
 import { messageCommands } from "./commands/messages.ts";
+import { sortCommands } from "./commands/sort.ts";
 import { AUTOLOGOUT_MS, MAX_BAD_COMMANDS, PRELOGIN_TIMEOUT_MS } from "./limits.ts";
 import { parseCommand, ParseError, type Command, type CommandName } from "./parse.ts";
 import { CommandReader, type ReaderEvent } from "./reader.ts";
@@ -92,6 +93,7 @@ const STATES: Record<CommandName, readonly SessionState[]> = {
   EXPUNGE: SELECTED,
   "UID EXPUNGE": SELECTED,
   SEARCH: SELECTED,
+  SORT: SELECTED,
   FETCH: SELECTED,
   STORE: SELECTED,
   COPY: SELECTED,
@@ -102,6 +104,7 @@ const HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
   ...authCommands,
   ...folderCommands,
   ...messageCommands,
+  ...sortCommands,
 };
 
 export class ImapSession {
@@ -159,6 +162,7 @@ export class ImapSession {
         "LIST-STATUS",
         "CONDSTORE",
         "ESEARCH",
+        "SORT",
         `APPENDLIMIT=${this.options.maxMessageBytes}`,
       );
     }
@@ -294,7 +298,10 @@ export class ImapSession {
       if (this.state === "selected" && command.name !== "IDLE" && !justRead) {
         // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (by number) run.
         const numbered =
-          (command.name === "FETCH" || command.name === "STORE" || command.name === "SEARCH") &&
+          (command.name === "FETCH" ||
+            command.name === "STORE" ||
+            command.name === "SEARCH" ||
+            command.name === "SORT") &&
           !command.uid;
         await this.sync(!numbered);
       }
