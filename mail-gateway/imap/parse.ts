@@ -40,7 +40,7 @@ export type StatusItem =
 
 /** RFC 5256 §3 sort-key, with REVERSE folded in. */
 export type SortCriterion = {
-  key: "ARRIVAL" | "CC" | "DATE" | "FROM" | "SIZE" | "SUBJECT" | "TO";
+  key: "ARRIVAL" | "CC" | "DATE" | "FROM" | "SIZE" | "SUBJECT" | "TO" | "DISPLAYFROM" | "DISPLAYTO";
   reverse: boolean;
 };
 
@@ -852,6 +852,9 @@ const SORT_KEYS: SortCriterion["key"][] = [
   "SIZE",
   "SUBJECT",
   "TO",
+  // RFC 5957 SORT=DISPLAY.
+  "DISPLAYFROM",
+  "DISPLAYTO",
 ];
 
 /** RFC 5256 §3: SORT (criteria) charset search-key... */

@@ -163,6 +163,7 @@ export class ImapSession {
         "CONDSTORE",
         "ESEARCH",
         "SORT",
+        "SORT=DISPLAY",
         `APPENDLIMIT=${this.options.maxMessageBytes}`,
       );
     }

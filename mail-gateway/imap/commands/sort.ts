@@ -1,4 +1,4 @@
-// SORT and UID SORT (RFC 5256 §3): the messages SEARCH would find, ordered
+// SORT and UID SORT (RFC 5256 §3, RFC 5957 DISPLAYFROM/DISPLAYTO): the messages SEARCH would find, ordered
 // by the sort keys, ties by sequence number. Keys come from the header
 // block (read for the found messages only) and the message row.
 import libmime from "libmime";
@@ -46,13 +46,17 @@ export function baseSubject(subject: string): string {
 }
 
 /** RFC 5256 §3: the addr-mailbox of the first address, case-mapped; "" without one. */
-function firstMailbox(value: string | undefined): string {
+function firstMailbox(value: string | undefined, display = false): string {
   if (!value) return "";
   const first = (list: ReturnType<typeof addressparser>): string => {
     for (const entry of list) {
       // A group comes first as its name, as in ENVELOPE (Dovecot sorts so too).
       if ("group" in entry && Array.isArray(entry.group)) return entry.name;
-      else if ("address" in entry && entry.address) {
+      else if ("address" in entry && (entry.address || entry.name)) {
+        // RFC 5957 §3: DISPLAY* sorts by the display name, else the whole address.
+        if (display) return entry.name ? decode(entry.name) : entry.address;
+        // A bare word ("From: d") is read as a name; it is the mailbox.
+        if (!entry.address) return entry.name;
         return entry.address.slice(0, Math.max(0, entry.address.lastIndexOf("@")) || undefined);
       }
     }
@@ -86,6 +90,10 @@ function sortValue(k: Keys, key: SortCriterion["key"]): string | number {
       return firstMailbox(k.header.get("to"));
     case "CC":
       return firstMailbox(k.header.get("cc"));
+    case "DISPLAYFROM":
+      return firstMailbox(k.header.get("from"), true);
+    case "DISPLAYTO":
+      return firstMailbox(k.header.get("to"), true);
   }
 }
 

@@ -259,6 +259,8 @@ test("SORT (RFC 5256): by base subject, address, size and arrival, REVERSE, ties
   assert.equal((await client.command("SORT (REVERSE ARRIVAL) US-ASCII 2:*"))[0], "* SORT 3 2");
   const byUid = await client.command("UID SORT (SIZE) UTF-8 ALL");
   assert.match(byUid[0]!, /^\* SORT \d+ \d+ \d+$/);
-  assert.match(capabilities(await client.command("CAPABILITY")), / SORT /);
+  // RFC 5957: the display name (Bob) before the bare addresses' local parts.
+  assert.equal((await client.command("SORT (DISPLAYFROM) UTF-8 ALL"))[0], "* SORT 2 3 1");
+  assert.match(capabilities(await client.command("CAPABILITY")), / SORT SORT=DISPLAY /);
   client.destroy();
 });

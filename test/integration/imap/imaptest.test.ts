@@ -27,8 +27,6 @@ const NOT_YET_ANNOUNCED = [
   "search-context-update2",
   "search-context-update3",
   "search-partial",
-  "sort-display-from",
-  "sort-display-to",
   "thread",
   "thread-orderedsubject",
   "thread-orderedsubject2",
