@@ -38,6 +38,12 @@ export type FetchItem =
 export type StatusItem =
   "MESSAGES" | "RECENT" | "UIDNEXT" | "UIDVALIDITY" | "UNSEEN" | "HIGHESTMODSEQ" | "SIZE";
 
+/** RFC 5256 §3 sort-key, with REVERSE folded in. */
+export type SortCriterion = {
+  key: "ARRIVAL" | "CC" | "DATE" | "FROM" | "SIZE" | "SUBJECT" | "TO" | "DISPLAYFROM" | "DISPLAYTO";
+  reverse: boolean;
+};
+
 export type StoreAction = { mode: "set" | "add" | "remove"; silent: boolean; flags: string[] };
 
 /** Search keys as parsed: sequence numbers still to be turned into uids. */
@@ -84,6 +90,7 @@ export type Command = { tag: string } & (
   | { name: "STATUS"; mailbox: string; items: StatusItem[] }
   | { name: "APPEND"; mailbox: string; flags: string[]; date: Date | null; message: Buffer }
   | { name: "SEARCH"; uid: boolean; key: ParsedSearchKey; returnOptions: string[] | null }
+  | { name: "SORT"; uid: boolean; criteria: SortCriterion[]; key: ParsedSearchKey }
   | {
       name: "FETCH";
       uid: boolean;
@@ -392,7 +399,7 @@ function parseTokens(t: Tokens): Command {
     uid = true;
     t.sp();
     name = t.atom("", "a UID command").toUpperCase();
-    if (!["FETCH", "STORE", "COPY", "MOVE", "SEARCH", "EXPUNGE"].includes(name))
+    if (!["FETCH", "STORE", "COPY", "MOVE", "SEARCH", "EXPUNGE", "SORT"].includes(name))
       throw new ParseError(`UID ${name} is not a command`);
   }
   const command = parseArguments(t, tag, name, uid);
@@ -486,6 +493,8 @@ function parseArguments(t: Tokens, tag: string, name: string, uid: boolean): Com
       return parseAppend(t, tag);
     case "SEARCH":
       return parseSearch(t, tag, uid);
+    case "SORT":
+      return parseSort(t, tag, uid);
     case "FETCH":
       return parseFetch(t, tag, uid);
     case "STORE":
@@ -813,22 +822,63 @@ function parseSearch(t: Tokens, tag: string, uid: boolean): Command {
     t.peek() === 0x28 || t.peek() === 0x2a ? "" : t.atom("", "a search key").toUpperCase();
   if (first === "CHARSET") {
     t.sp();
-    const charset = t.astring("a charset").toUpperCase();
-    if (charset !== "UTF-8" && charset !== "US-ASCII")
-      throw new ParseError(`[BADCHARSET (UTF-8 US-ASCII)] Charset ${charset} is not supported`);
-    t.sp();
+    charsetThenSpace(t);
   } else {
     t.pos = save;
   }
+  return { tag, name: "SEARCH", uid, key: searchKeys(t), returnOptions };
+}
+
+/** A charset we search in (RFC 3501 §6.4.4), and the space after it. */
+function charsetThenSpace(t: Tokens): void {
+  const charset = t.astring("a charset").toUpperCase();
+  if (charset !== "UTF-8" && charset !== "US-ASCII")
+    throw new ParseError(`[BADCHARSET (UTF-8 US-ASCII)] Charset ${charset} is not supported`);
+  t.sp();
+}
+
+/** One or more search keys to the end of the command, ANDed. */
+function searchKeys(t: Tokens): ParsedSearchKey {
   const keys: ParsedSearchKey[] = [searchKey(t, 0)];
   while (t.maybe(" ")) keys.push(searchKey(t, 0));
-  return {
-    tag,
-    name: "SEARCH",
-    uid,
-    key: keys.length === 1 ? keys[0]! : { op: "and", keys },
-    returnOptions,
-  };
+  return keys.length === 1 ? keys[0]! : { op: "and", keys };
+}
+
+const SORT_KEYS: SortCriterion["key"][] = [
+  "ARRIVAL",
+  "CC",
+  "DATE",
+  "FROM",
+  "SIZE",
+  "SUBJECT",
+  "TO",
+  // RFC 5957 SORT=DISPLAY.
+  "DISPLAYFROM",
+  "DISPLAYTO",
+];
+
+/** RFC 5256 §3: SORT (criteria) charset search-key... */
+function parseSort(t: Tokens, tag: string, uid: boolean): Command {
+  t.sp();
+  t.expect("(");
+  const criteria: SortCriterion[] = [];
+  while (!t.maybe(")")) {
+    if (criteria.length > 0) t.sp();
+    let word = t.atom("", "a sort key").toUpperCase();
+    const reverse = word === "REVERSE";
+    if (reverse) {
+      t.sp();
+      word = t.atom("", "a sort key").toUpperCase();
+    }
+    const key = SORT_KEYS.find((k) => k === word);
+    if (!key) throw new ParseError(`Unknown sort key ${word.slice(0, 30)}`);
+    criteria.push({ key, reverse });
+    if (criteria.length > 10) throw new ParseError("Too many sort keys");
+  }
+  if (criteria.length === 0) throw new ParseError("SORT needs a sort key");
+  t.sp();
+  charsetThenSpace(t);
+  return { tag, name: "SORT", uid, criteria, key: searchKeys(t) };
 }
 
 function searchString(t: Tokens): string {

@@ -15,6 +15,7 @@ import type { TlsCredentials } from "../smtp/tls.ts";
 import { authCommands } from "./commands/auth.ts";
 import { folderCommands } from "./commands/folders.ts";
 import { fetchSetsSeen, messageCommands } from "./commands/messages.ts";
+import { sortCommands } from "./commands/sort.ts";
 import { AUTOLOGOUT_MS, MAX_BAD_COMMANDS, PRELOGIN_TIMEOUT_MS } from "./limits.ts";
 import { parseCommand, ParseError, type Command, type CommandName } from "./parse.ts";
 import { CommandReader, type ReaderEvent } from "./reader.ts";
@@ -93,6 +94,7 @@ const STATES: Record<CommandName, readonly SessionState[]> = {
   EXPUNGE: SELECTED,
   "UID EXPUNGE": SELECTED,
   SEARCH: SELECTED,
+  SORT: SELECTED,
   FETCH: SELECTED,
   STORE: SELECTED,
   COPY: SELECTED,
@@ -103,6 +105,7 @@ const HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
   ...authCommands,
   ...folderCommands,
   ...messageCommands,
+  ...sortCommands,
 };
 
 export class ImapSession {
@@ -169,6 +172,8 @@ export class ImapSession {
         "LIST-STATUS",
         "CONDSTORE",
         "ESEARCH",
+        "SORT",
+        "SORT=DISPLAY",
         `APPENDLIMIT=${this.options.maxMessageBytes}`,
       );
     }
@@ -326,7 +331,10 @@ export class ImapSession {
       if (this.state === "selected" && command.name !== "IDLE" && !justRead) {
         // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (by number) run.
         const numbered =
-          (command.name === "FETCH" || command.name === "STORE" || command.name === "SEARCH") &&
+          (command.name === "FETCH" ||
+            command.name === "STORE" ||
+            command.name === "SEARCH" ||
+            command.name === "SORT") &&
           !command.uid;
         // A command that changed nothing, with no change heard since the last
         // sync, would read an unchanged folder: skip that round trip. Changes

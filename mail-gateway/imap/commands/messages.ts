@@ -341,7 +341,7 @@ const store: CommandHandler = async (session, command) => {
   }
 };
 
-function toSearchKey(session: ImapSession, key: ParsedSearchKey): ImapSearchKey {
+export function toSearchKey(session: ImapSession, key: ParsedSearchKey): ImapSearchKey {
   switch (key.op) {
     case "seq":
       return { op: "uids", ranges: toRanges(resolveSetLenient(session, key.set, false)) };

@@ -241,3 +241,26 @@ test("a folder deleted and made again at once gets a larger UIDVALIDITY", async 
   assert.ok((await validity()) >= before + 3);
   client.destroy();
 });
+
+test("SORT (RFC 5256): by base subject, address, size and arrival, REVERSE, ties by sequence", async () => {
+  await makeAccount("sorter");
+  const client = await loggedIn("sorter@mail.test");
+  await append(client, "INBOX", "From: zed@example.org\nSubject: Re: [list] beta (fwd)\n\nx\n");
+  await append(
+    client,
+    "INBOX",
+    "From: amy@example.org\nSubject: =?utf-8?q?alpha?=\n\nlonger body\n",
+  );
+  await append(client, "INBOX", "From: Bob <bob@example.org>\nSubject: Fwd: ALPHA\n\nx\n");
+  await client.command("SELECT INBOX");
+  assert.equal((await client.command("SORT (SUBJECT) UTF-8 ALL"))[0], "* SORT 2 3 1");
+  assert.equal((await client.command("SORT (REVERSE SUBJECT) UTF-8 ALL"))[0], "* SORT 1 2 3");
+  assert.equal((await client.command("SORT (FROM) UTF-8 ALL"))[0], "* SORT 2 3 1");
+  assert.equal((await client.command("SORT (REVERSE ARRIVAL) US-ASCII 2:*"))[0], "* SORT 3 2");
+  const byUid = await client.command("UID SORT (SIZE) UTF-8 ALL");
+  assert.match(byUid[0]!, /^\* SORT \d+ \d+ \d+$/);
+  // RFC 5957: the display name (Bob) before the bare addresses' local parts.
+  assert.equal((await client.command("SORT (DISPLAYFROM) UTF-8 ALL"))[0], "* SORT 2 3 1");
+  assert.match(capabilities(await client.command("CAPABILITY")), / SORT SORT=DISPLAY /);
+  client.destroy();
+});

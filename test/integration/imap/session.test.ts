@@ -32,6 +32,7 @@ test("IDLE pushes EXISTS for a delivery within a second", async () => {
   const start = Date.now();
   assert.equal(await client.readLine(2000), "* 1 EXISTS");
   assert.ok(Date.now() - start < 1000, `${Date.now() - start} ms`);
+  assert.equal(await client.readLine(), "* 1 RECENT");
   client.write("DONE\r\n");
   assert.match(await client.readLine(), /^i1 OK/);
   client.destroy();

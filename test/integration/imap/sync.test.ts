@@ -38,8 +38,12 @@ test("another session's flag changes, expunges and new mail reach a selected ses
 
     // Flags only.
     await actor.command("STORE 2 +FLAGS.SILENT (\\Flagged $Work)");
+    // The new keyword is announced first (RFC 3501 §7.2.6); the watcher
+    // selected first, so the messages are \Recent there.
     assert.deepEqual(untagged(await watcher.command("NOOP")), [
-      `* 2 FETCH (UID ${uids[1]} FLAGS (\\Flagged $Work))`,
+      "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)",
+      "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags permitted",
+      `* 2 FETCH (UID ${uids[1]} FLAGS (\\Recent \\Flagged $Work))`,
     ]);
     assert.deepEqual(untagged(await watcher.command("NOOP")), []);
 
