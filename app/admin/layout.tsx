@@ -14,6 +14,7 @@ const SECTIONS = [
   { href: "/admin/queue", label: "Outbound queue" },
   { href: "/admin/audit", label: "Audit log" },
   { href: "/admin/settings", label: "Settings" },
+  { href: "/admin/spam", label: "Spam" },
   { href: "/admin/invites", label: "Invites" },
 ] as const;
 
