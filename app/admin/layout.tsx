@@ -15,6 +15,7 @@ const SECTIONS = [
   { href: "/admin/audit", label: "Audit log" },
   { href: "/admin/settings", label: "Settings" },
   { href: "/admin/security", label: "Security" },
+  { href: "/admin/spam", label: "Spam" },
   { href: "/admin/invites", label: "Invites" },
 ] as const;
 

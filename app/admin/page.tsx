@@ -13,6 +13,8 @@ const dayLabel = (d: Date) => d.toISOString().slice(0, 10);
 const VOLUME_SERIES = [
   { key: "received", label: "Received", color: "#2563eb" },
   { key: "sent", label: "Sent", color: "#d97706" },
+  { key: "junk", label: "Junk", color: "#7c3aed" },
+  { key: "rejected", label: "Rejected", color: "#dc2626" },
 ];
 
 function VolumeChart(props: {
@@ -26,12 +28,14 @@ function VolumeChart(props: {
     <OverviewChart
       id={props.id}
       title={`Messages per ${props.unit.toLowerCase()}, ${props.period} (UTC)`}
-      description={`Messages delivered to mailboxes here (received) and messages users sent, per ${props.unit.toLowerCase()}.`}
+      description={`Messages delivered to mailboxes here (received), messages users sent, inbound copies filed as Junk and inbound messages refused by the spam checks, per ${props.unit.toLowerCase()}.`}
       labelHeading={`${props.unit} (UTC)`}
       data={props.points.map((p) => ({
         label: props.label(p.start),
         received: p.received,
         sent: p.sent,
+        junk: p.junk,
+        rejected: p.rejected,
       }))}
       series={VOLUME_SERIES}
     />

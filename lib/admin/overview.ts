@@ -5,7 +5,15 @@
 // (status, nextAttemptAt).
 import { db } from "../db.ts";
 
-export type VolumePoint = { start: Date; received: number; sent: number };
+export type VolumePoint = {
+  start: Date;
+  received: number;
+  sent: number;
+  /** Inbound copies filed as Junk by the MX's verdict. */
+  junk: number;
+  /** Inbound messages the verdict refused. */
+  rejected: number;
+};
 export type OutcomeCount = { status: OutboundOutcome; count: number };
 export type OutboundOutcome = "queued" | "deferred" | "delivered" | "bounced" | "cancelled";
 export type StorageUse = { address: string; usedBytes: number; quotaBytes: number };
@@ -30,22 +38,33 @@ const OUTCOMES: OutboundOutcome[] = ["delivered", "deferred", "bounced", "queued
 
 const n = (value: bigint | number | null | undefined) => Number(value ?? 0);
 
+type VolumeRow = { start: Date; received: bigint; sent: bigint; junk: bigint; rejected: bigint };
+const volumePoint = (r: VolumeRow): VolumePoint => ({
+  start: r.start,
+  received: n(r.received),
+  sent: n(r.sent),
+  junk: n(r.junk),
+  rejected: n(r.rejected),
+});
+
 /** Every figure of the overview as of `now`; days are UTC days. */
 export async function loadOverview(now = new Date()): Promise<Overview> {
   const [hourly, daily, outcomes, queue, largest, signups] = await Promise.all([
-    db.$queryRaw<{ start: Date; received: bigint; sent: bigint }[]>`
-      SELECT s.start, COALESCE(sum(v."received"), 0)::int8 AS received, COALESCE(sum(v."sent"), 0)::int8 AS sent
+    db.$queryRaw<VolumeRow[]>`
+      SELECT s.start, COALESCE(sum(v."received"), 0)::int8 AS received, COALESCE(sum(v."sent"), 0)::int8 AS sent,
+        COALESCE(sum(v."junk"), 0)::int8 AS junk, COALESCE(sum(v."rejected"), 0)::int8 AS rejected
       FROM generate_series(date_trunc('hour', ${now}::timestamptz) - interval '23 hours',
         date_trunc('hour', ${now}::timestamptz), interval '1 hour') AS s(start)
       LEFT JOIN "MailVolumeHour" v ON v."hour" = s.start
       GROUP BY s.start ORDER BY s.start`,
-    db.$queryRaw<{ start: Date; received: bigint; sent: bigint }[]>`
+    db.$queryRaw<VolumeRow[]>`
       WITH days AS (
         SELECT d AS day FROM generate_series(date_trunc('day', ${now}::timestamptz AT TIME ZONE 'UTC') - interval '29 days',
           date_trunc('day', ${now}::timestamptz AT TIME ZONE 'UTC'), interval '1 day') AS d
       )
       SELECT (days.day AT TIME ZONE 'UTC') AS start, COALESCE(sum(v."received"), 0)::int8 AS received,
-        COALESCE(sum(v."sent"), 0)::int8 AS sent
+        COALESCE(sum(v."sent"), 0)::int8 AS sent, COALESCE(sum(v."junk"), 0)::int8 AS junk,
+        COALESCE(sum(v."rejected"), 0)::int8 AS rejected
       FROM days LEFT JOIN "MailVolumeHour" v
         ON v."hour" >= (days.day AT TIME ZONE 'UTC') AND v."hour" < ((days.day + interval '1 day') AT TIME ZONE 'UTC')
       GROUP BY days.day ORDER BY days.day`,
@@ -71,8 +90,8 @@ export async function loadOverview(now = new Date()): Promise<Overview> {
   ]);
   const byStatus = new Map(outcomes.map((o) => [o.status.toLowerCase(), n(o.count)]));
   return {
-    hourly: hourly.map((r) => ({ start: r.start, received: n(r.received), sent: n(r.sent) })),
-    daily: daily.map((r) => ({ start: r.start, received: n(r.received), sent: n(r.sent) })),
+    hourly: hourly.map(volumePoint),
+    daily: daily.map(volumePoint),
     outcomes: OUTCOMES.map((status) => ({ status, count: byStatus.get(status) ?? 0 })),
     queueSize: queue,
     largestAccounts: largest.map((a) => ({

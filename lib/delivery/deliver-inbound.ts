@@ -31,6 +31,7 @@ import { HEAD_BYTES, type SpooledMessage } from "./spool.ts";
 import { startVacationReplies } from "./vacation.ts";
 import { getSpamSettings } from "../spam/settings.ts";
 import { checkDnsLists } from "../spam/dns-lists.ts";
+import { countRejectedMessage } from "../store/mail-volume.ts";
 import {
   authenticationReasons,
   combineReasons,
@@ -193,7 +194,7 @@ async function deliverNow(
     }),
   });
   const refused = rejectionOf(messageReasons);
-  if (refused) throw new DeliveryError("policy_rejected", rejectionText(refused));
+  if (refused) throw await refusal(refused, now);
 
   // Our verdict is ours alone: one from outside under our name goes.
   const rewritten = withoutForgedAuthResults(head, options.hostname);
@@ -226,7 +227,7 @@ async function deliverNow(
   });
   const everyCopyRefused = decisions.length > 0 && decisions.every((d) => d.reject);
   if (everyCopyRefused && !planned.some((s) => s.outbound.length || s.held?.recipients.length))
-    throw new DeliveryError("policy_rejected", rejectionText(decisions[0]!.reject!));
+    throw await refusal(decisions[0]!.reject!, now);
   const sources = withVerdicts(planned, formatHeaderLines(trace).length, decisions, messageReasons);
   for (const source of sources) source.claimedLocalSender = verdicts.localSenderClaim;
   try {
@@ -242,6 +243,13 @@ async function deliverNow(
     if (error instanceof OverQuotaError) throw new DeliveryError("over_quota", error.message);
     throw error;
   }
+}
+
+/** The DeliveryError for a verdict's refusal, counted for the admin overview first. */
+async function refusal(reason: SpamReason, at: Date): Promise<DeliveryError> {
+  // The count is a figure, not the refusal: failing to write it refuses all the same.
+  await countRejectedMessage(at).catch(() => {});
+  return new DeliveryError("policy_rejected", rejectionText(reason));
 }
 
 // A content scorer reads at most this much of a message, as SpamAssassin's

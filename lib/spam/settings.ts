@@ -122,3 +122,69 @@ export async function resetSpamSettings(): Promise<void> {
   await db.setting.deleteMany({ where: { key: SETTING_KEY } });
   cache = undefined;
 }
+
+/** The lines of a list field: one entry a line (commas too), blanks and # comments dropped. */
+function lines(text: string): string[] {
+  return text
+    .split(/[\r\n,]+/)
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter(Boolean);
+}
+
+function number(text: string, label: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === "" || !Number.isFinite(value))
+    throw new z.ZodError([{ code: "custom", path: [label], message: `${label}: enter a number.` }]);
+  return value;
+}
+
+/**
+ * The admin form's fields (text as typed) as settings, checked by the
+ * schema: DNS lists are "zone kind action" lines ("zen.example ip reject"),
+ * domain lists one domain a line, thresholds in percent. A ZodError's
+ * message names the field.
+ */
+export function parseSpamSettingsForm(field: (name: string) => string): SpamSettings {
+  const dnsLists = lines(field("dnsLists").replace(/,/g, "\n")).map((line) => {
+    const [zone = "", kind = "ip", action = "junk", ...rest] = line.split(/\s+/);
+    const parsed = dnsListSchema.safeParse({ zone, kind, action });
+    if (!parsed.success || rest.length)
+      throw new z.ZodError([
+        {
+          code: "custom",
+          path: ["dnsLists"],
+          message: `DNS lists: "${line}" is not "zone ip|domain reject|junk|allow".`,
+        },
+      ]);
+    return parsed.data;
+  });
+  const rejectText = field("contentRejectPercent").trim();
+  const input = {
+    spfFailAction: field("spfFailAction"),
+    hostedSpoofAction: field("hostedSpoofAction"),
+    trustedForwarders: lines(field("trustedForwarders")),
+    contentJunkThreshold: number(field("contentJunkPercent"), "Junk threshold") / 100,
+    contentRejectThreshold: rejectText === "" ? null : number(rejectText, "Reject threshold") / 100,
+    dnsLists,
+    dnsListTimeoutMs: number(field("dnsListTimeoutMs"), "DNS list timeout"),
+    allowedSenderDomains: lines(field("allowedSenderDomains")),
+    blockedSenderDomains: lines(field("blockedSenderDomains")),
+    limitLoopbackClients: field("limitLoopbackClients") === "on",
+    maxConnectionsPerIp: number(field("maxConnectionsPerIp"), "Connections per IP"),
+    maxMessagesPerIpPerHour: number(field("maxMessagesPerIpPerHour"), "Messages per hour"),
+    harvestSlowAfter: number(field("harvestSlowAfter"), "Slow down after"),
+    harvestDisconnectAfter: number(field("harvestDisconnectAfter"), "Disconnect after"),
+    greylisting: {
+      enabled: field("greylisting") === "on",
+      delaySeconds: number(field("greylistDelaySeconds"), "Greylisting delay"),
+    },
+  };
+  const parsed = spamSettingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new z.ZodError([
+      { ...issue, message: `${issue.path.join(" ") || "Settings"}: ${issue.message}` },
+    ]);
+  }
+  return parsed.data;
+}

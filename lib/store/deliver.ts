@@ -325,7 +325,8 @@ async function writeDeliveries(
   const volume = countMailVolumeStatement(
     jobs.map(({ delivery, prepared }) => ({
       at: delivery.receivedAt,
-      received: prepared.reduce((n, p) => n + p.source.accountIds.length, 0),
+      received: prepared.reduce((n, p) => n + (p.source.junk ? 0 : p.source.accountIds.length), 0),
+      junk: prepared.reduce((n, p) => n + (p.source.junk ? p.source.accountIds.length : 0), 0),
       sent: prepared.reduce(
         (n, p) => n + (p.source.filedCopies ?? []).filter((c) => c.folder === "SENT").length,
         0,

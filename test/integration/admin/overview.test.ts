@@ -48,6 +48,8 @@ test("deliveries are counted in their hour and day, concurrent ones exactly", as
     start: overview.hourly.at(-1)!.start,
     received: 41,
     sent: 1,
+    junk: 0,
+    rejected: 0,
   });
   assert.equal(overview.hourly.at(-3)!.received, 1, "two hours ago");
   assert.deepEqual(total(overview.daily), { received: 43, sent: 1 }, "40 days ago is outside");

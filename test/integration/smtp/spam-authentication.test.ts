@@ -269,6 +269,26 @@ test("a trusted forwarder's ARC seal stands in for the DMARC and hosted-domain c
   }
 });
 
+test("the admin's sender domain lists: blocked is refused, allowed only counts when authenticated", async () => {
+  await updateSpamSettings({
+    blockedSenderDomains: ["fine.example"],
+    allowedSenderDomains: ["shop.example"],
+  });
+  try {
+    const blocked = await deliver(
+      "news@fine.example",
+      simpleMessage({ from: "news@fine.example", subject: "Blocked sender" }),
+    );
+    assert.equal(blocked.final?.code, 550);
+    assert.match(blocked.final!.text, /^5\.7\.1 Mail from fine\.example is blocked here/);
+    // shop.example fails SPF from here: a forger of an allowed domain gains nothing.
+    const forged = await accepted("news@shop.example", "Allowed but forged");
+    assert.equal(forged.mailbox.specialUse, "JUNK");
+  } finally {
+    await resetSpamSettings();
+  }
+});
+
 test("with the DNS server gone the checks are temperror: delivered, nothing refused", async () => {
   await dns.stop();
   const copy = await accepted("alerts@bank.example", "No DNS");

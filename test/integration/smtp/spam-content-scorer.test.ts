@@ -117,3 +117,15 @@ test("by default content never refuses, and a failing scorer is no opinion", asy
     failing = false;
   }
 });
+
+test("the admin overview counts Junk copies and refused messages", async () => {
+  const { loadOverview } = await import("../../../lib/admin/overview.ts");
+  const overview = await loadOverview();
+  const sum = (key: "junk" | "rejected" | "received") =>
+    overview.hourly.reduce((n, p) => n + p[key], 0);
+  // Junk: Cheap watches (bob), Split verdict (bob), Never refused (both).
+  assert.equal(sum("junk"), 4);
+  assert.equal(sum("rejected"), 1, "Refused by content");
+  // Inbox: Cheap watches and Split verdict (carol), Scorer down (both).
+  assert.equal(sum("received"), 4, "Inbox copies only");
+});

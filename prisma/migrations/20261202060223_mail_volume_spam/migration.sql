@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "MailVolumeHour" ADD COLUMN     "junk" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "rejected" INTEGER NOT NULL DEFAULT 0;
+
