@@ -14,6 +14,7 @@ import { listMessages, MAX_PAGE_SIZE } from "@/lib/store/list-messages";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { trustImagesFrom } from "@/lib/store/mail-preferences";
 import { moveMessages, moveMessagesToSpecial } from "@/lib/store/move-messages";
+import { addMessageSenderEntry } from "@/lib/spam/sender-lists";
 import { currentAccount, toRowDto, type MessageRowDto } from "@/app/_server/mail";
 
 export type ActionResult = { ok: true; count?: number; id?: string } | { ok: false; error: string };
@@ -52,6 +53,18 @@ export async function junkAction(messageIds: string[], junk: boolean) {
   return run((a) =>
     moveMessagesToSpecial(a, ids.parse(messageIds), z.boolean().parse(junk) ? "JUNK" : "INBOX"),
   );
+}
+
+/**
+ * "Block sender" (the sender's mail goes to Junk from now on, this message
+ * too) or "Never send to Junk" (a safe sender). Returns the entry added.
+ */
+export async function senderListAction(messageId: string, block: boolean) {
+  return run(async (a) => {
+    const entry = await addMessageSenderEntry(a, id.parse(messageId), block ? "BLOCK" : "SAFE");
+    if (block) await moveMessagesToSpecial(a, [messageId], "JUNK");
+    return entry;
+  });
 }
 
 /** To Trash, or for good when already there. */
