@@ -121,3 +121,24 @@ export async function removeSenderEntry(accountId: string, sender: string): Prom
     where: { accountId, sender: normalizeSenderEntry(sender) },
   });
 }
+
+/**
+ * Puts the From address of the account's message `messageId` on a list
+ * (the message view's "Block sender" / "Never send to Junk"). Returns the
+ * entry; UserError "not_found" when the message is not the account's or
+ * has no From address.
+ */
+export async function addMessageSenderEntry(
+  accountId: string,
+  messageId: string,
+  kind: SenderListKind,
+): Promise<string> {
+  const message = z.uuid().safeParse(messageId).success
+    ? await db.message.findUnique({
+        where: { accountId_id: { accountId, id: messageId } },
+        select: { fromAddress: true },
+      })
+    : null;
+  if (!message?.fromAddress) throw new UserError("not_found", "No such message.");
+  return addSenderEntry(accountId, message.fromAddress, kind);
+}

@@ -14,6 +14,8 @@ import { listMessages, MAX_PAGE_SIZE } from "@/lib/store/list-messages";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { trustImagesFrom } from "@/lib/store/mail-preferences";
 import { changeWithUndo, undoChange, type UndoableChange } from "@/lib/store/undo";
+import { moveMessages, moveMessagesToSpecial } from "@/lib/store/move-messages";
+import { addMessageSenderEntry } from "@/lib/spam/sender-lists";
 import { currentAccount, toRowDto, type MessageRowDto } from "@/app/_server/mail";
 import { toUndoDto, type UndoDto } from "@/app/_server/undo";
 
@@ -70,6 +72,18 @@ export async function archiveAction(messageIds: string[]) {
 /** Junk moves to Junk; "not junk" back to the Inbox. */
 export async function junkAction(messageIds: string[], junk: boolean) {
   return undoable(messageIds, { kind: z.boolean().parse(junk) ? "junk" : "not-junk" });
+}
+
+/**
+ * "Block sender" (the sender's mail goes to Junk from now on, this message
+ * too) or "Never send to Junk" (a safe sender). Returns the entry added.
+ */
+export async function senderListAction(messageId: string, block: boolean) {
+  return run(async (a) => {
+    const entry = await addMessageSenderEntry(a, id.parse(messageId), block ? "BLOCK" : "SAFE");
+    if (block) await moveMessagesToSpecial(a, [messageId], "JUNK");
+    return entry;
+  });
 }
 
 /** To Trash, or for good when already there. */

@@ -7,6 +7,7 @@
 import { revalidatePath } from "next/cache";
 import { changePassword, updateProfile, updateVacation } from "@/lib/accounts/user-settings";
 import { isUserError } from "@/lib/errors";
+import { addSenderEntry, removeSenderEntry } from "@/lib/spam/sender-lists";
 import { getClientIp } from "@/app/_server/client-ip";
 import { currentAccount } from "@/app/_server/mail";
 
@@ -86,4 +87,30 @@ export async function changePasswordAction(form: FormData): Promise<SettingsForm
       ),
     "Password changed. Your other sessions have been signed out.",
   );
+}
+
+/** Adds an address or domain to the blocked or the safe senders. */
+export async function addSenderAction(form: FormData): Promise<SettingsFormState> {
+  const kind = form.get("kind") === "SAFE" ? "SAFE" : "BLOCK";
+  let entry = "";
+  const state = await run(async (accountId) => {
+    entry = await addSenderEntry(accountId, text(form, "sender", 300), kind);
+  }, "");
+  if (!state.ok) return state;
+  revalidatePath("/settings");
+  return {
+    ok: true,
+    message: kind === "SAFE" ? `${entry} is a safe sender.` : `${entry} is blocked.`,
+  };
+}
+
+/** Takes an entry off the lists. */
+export async function removeSenderAction(form: FormData): Promise<SettingsFormState> {
+  const sender = text(form, "sender", 300);
+  const state = await run(
+    (accountId) => removeSenderEntry(accountId, sender),
+    `${sender} removed.`,
+  );
+  if (state.ok) revalidatePath("/settings");
+  return state;
 }

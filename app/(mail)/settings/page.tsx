@@ -7,15 +7,18 @@ import { SignOutButton } from "@/app/_components/sign-out-button";
 import { PasswordForm } from "./_components/password-form";
 import { ProfileForm } from "./_components/profile-form";
 import { VacationForm } from "./_components/vacation-form";
+import { SenderListsForm } from "./_components/sender-lists-form";
+import { listSenderEntries } from "@/lib/spam/sender-lists";
 import "./settings.css";
 
 export const metadata: Metadata = { title: "Settings" };
 
 // /settings: the signed-in user's own account (name, signature, automatic
-// replies, password). Everything shown is read through lib for this account.
+// replies, blocked and safe senders, password). Everything shown is read through lib for this account.
 export default async function SettingsPage() {
   const account = await currentAccount();
   const settings = await getUserSettings(account.id);
+  const senders = await listSenderEntries(account.id);
   return (
     <div className="settings-page">
       <header className="settings-top">
@@ -36,6 +39,10 @@ export default async function SettingsPage() {
         <section aria-labelledby="vacation-heading" className="settings-card">
           <h2 id="vacation-heading">Automatic replies</h2>
           <VacationForm vacation={settings.vacation} />
+        </section>
+        <section aria-labelledby="senders-heading" className="settings-card">
+          <h2 id="senders-heading">Blocked and safe senders</h2>
+          <SenderListsForm entries={senders.map(({ sender, kind }) => ({ sender, kind }))} />
         </section>
         <section aria-labelledby="password-heading" className="settings-card">
           <h2 id="password-heading">Password</h2>

@@ -4,6 +4,7 @@
 // dates are client islands.
 import type { AttachmentInfo, MessageDetail } from "@/lib/store/get-message";
 import { ComposeButtons } from "./compose-buttons";
+import { SenderButtons } from "./sender-buttons";
 import { DeliveryStatus } from "./delivery-status";
 import { HtmlBody } from "./html-body";
 import { LocalTime } from "./local-time";
@@ -179,6 +180,9 @@ function MessageCard({
         <Attachments messageId={message.id} attachments={listed} />
         {message.mailboxSpecialUse === "SENT" ? <DeliveryStatus messageId={message.id} /> : null}
         <ComposeButtons messageId={message.id} draft={message.mailboxSpecialUse === "DRAFTS"} />
+        {message.mailboxSpecialUse === "SENT" || message.mailboxSpecialUse === "DRAFTS" ? null : (
+          <SenderButtons messageId={message.id} inJunk={message.mailboxSpecialUse === "JUNK"} />
+        )}
       </div>
     </details>
   );
