@@ -20,6 +20,7 @@ import { hashPassword } from "../auth/password.ts";
 import { passwordProblem } from "../auth/password-policy.ts";
 import { storableString } from "../validation/storable-text.ts";
 import { authenticate, type LoginContext } from "./authenticate.ts";
+import { mailLayoutSchema, readMailLayout, type MailLayout } from "./mail-layout.ts";
 import { displayNameProblem, senderAddresses } from "./sender-addresses.ts";
 import { updateAccountEndingSessions } from "./web-sessions.ts";
 
@@ -237,4 +238,30 @@ export async function changePassword(
   }
   const passwordHash = await hashPassword(input.newPassword);
   await updateAccountEndingSessions(accountId, { passwordHash });
+}
+
+/** Where the webmail's reading pane sits and how dense its list is (Account.settings.layout). */
+export async function getMailLayout(accountId: string): Promise<MailLayout> {
+  const account = await db.account.findUnique({
+    where: { id: accountId },
+    select: { settings: true },
+  });
+  const settings = account?.settings;
+  return readMailLayout(
+    typeof settings === "object" && settings !== null && !Array.isArray(settings)
+      ? (settings as Record<string, unknown>).layout
+      : undefined,
+  );
+}
+
+/** Saves the list layout; UserError "invalid_input" for anything but the offered choices. */
+export async function updateMailLayout(accountId: string, input: unknown): Promise<void> {
+  const layout = mailLayoutSchema.safeParse(input);
+  if (!layout.success) {
+    throw new UserError("invalid_input", "Choose a reading pane and a density from the lists.");
+  }
+  // One statement merging the key: other settings written meanwhile stay.
+  await db.$executeRaw`
+    UPDATE "Account" SET "settings" = COALESCE("settings", '{}'::jsonb) || jsonb_build_object('layout', ${JSON.stringify(layout.data)}::jsonb)
+    WHERE "id" = ${accountId}::uuid`;
 }

@@ -6,6 +6,7 @@ import { getConversation } from "@/lib/store/get-message";
 import { listMessages } from "@/lib/store/list-messages";
 import { getMailPreferences } from "@/lib/store/mail-preferences";
 import { latestUndo } from "@/lib/store/undo";
+import { getMailLayout } from "@/lib/accounts/user-settings";
 import {
   currentAccount,
   currentMailboxes,
@@ -77,7 +78,11 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
     };
   }
 
-  const undo = toUndoDto(await latestUndo(account.id));
+  const [undoOffer, layout] = await Promise.all([
+    latestUndo(account.id),
+    getMailLayout(account.id),
+  ]);
+  const undo = toUndoDto(undoOffer);
   const [conversation, preferences] = openId
     ? await Promise.all([
         orNotFound(getConversation(account.id, openId)),
@@ -94,6 +99,7 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
       openId={conversation ? openId : null}
       openUnreadIds={conversation?.filter((m) => !m.seen).map((m) => m.id) ?? []}
       undo={undo}
+      layout={layout}
     >
       {conversation && openId ? (
         <Conversation

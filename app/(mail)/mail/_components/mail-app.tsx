@@ -28,6 +28,8 @@ import { MessageList } from "./message-list";
 import { ShortcutHelp } from "./shortcut-help";
 import { UndoToast, type Toast } from "./undo-toast";
 import { SelectAllBanner, useBulkJob, type BulkChange } from "./bulk-select";
+import { LayoutMenu, useMailLayout } from "./layout-menu";
+import type { MailLayout } from "@/lib/accounts/mail-layout";
 
 export type MailView = {
   folderId: string | null;
@@ -59,6 +61,7 @@ export function MailApp({
   openId,
   openUnreadIds,
   undo: pendingUndo = null,
+  layout: savedLayout,
   children,
 }: {
   account: { address: string; displayName: string };
@@ -69,6 +72,8 @@ export function MailApp({
   openUnreadIds: string[];
   /** The account's change that can still be undone (shown again after a reload). */
   undo?: UndoDto | null;
+  /** Reading pane and density, as the user last chose (layout-menu.tsx). */
+  layout: MailLayout;
   children: ReactNode;
 }) {
   const router = useRouter();
@@ -170,6 +175,7 @@ export function MailApp({
   }, [toast]);
 
   const runBulk = useBulkJob(say);
+  const mailLayout = useMailLayout(savedLayout);
   /** With "select all N" chosen, the action runs as one server job; true when it did. */
   const bulk = (change: BulkChange) => {
     if (!selection.all) return false;
@@ -449,6 +455,8 @@ export function MailApp({
       data-pane={openId ? "message" : "list"}
       data-folders-open={foldersOpen ? "true" : undefined}
       data-live={live ? "ready" : "off"}
+      data-reading-pane={mailLayout.layout.readingPane}
+      data-density={mailLayout.layout.density}
     >
       <header className="mail-top">
         <button
@@ -582,7 +590,16 @@ export function MailApp({
                 Empty {view.folderName}
               </button>
             ) : null}
+            <LayoutMenu
+              layout={mailLayout.layout}
+              onChange={(next) => void mailLayout.change(next)}
+            />
           </div>
+          {mailLayout.error ? (
+            <p className="field-error" role="alert">
+              {mailLayout.error}
+            </p>
+          ) : null}
           {renaming && currentFolder ? (
             <form
               className="folder-form inline"
