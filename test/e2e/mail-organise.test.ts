@@ -10,6 +10,7 @@ import { startWebServer, type WebServer } from "../helpers/web.ts";
 import { launchBrowser, newContext } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
 import { deliverMail, signIn } from "../helpers/mail.ts";
+import { folderLink, row } from "../helpers/mail-page.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -39,14 +40,6 @@ async function openMail(localPart: string, subjects: string[]) {
   return { account, page, context, ids };
 }
 
-const row = (page: Page, subject: string) =>
-  page
-    .getByTestId("message-row")
-    .filter({ has: page.locator(".row-subject", { hasText: new RegExp(`^${subject}$`) }) });
-const folderLink = (page: Page, name: string) =>
-  page
-    .getByRole("navigation", { name: "Folders" })
-    .getByRole("link", { name: new RegExp(`^${name}`) });
 const subjects = (page: Page) => page.locator(".row-subject").allInnerTexts();
 const toolbar = (page: Page) => page.getByRole("toolbar", { name: "Message actions" });
 

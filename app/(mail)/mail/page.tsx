@@ -4,6 +4,11 @@ import { searchMessages } from "@/lib/search/search-messages";
 import { getConversation } from "@/lib/store/get-message";
 import { listMessages } from "@/lib/store/list-messages";
 import { getMailPreferences } from "@/lib/store/mail-preferences";
+import { announces, getNotificationSettings } from "@/lib/push/notification-settings";
+import { listLabels } from "@/lib/store/labels";
+import { getMessageMarks } from "@/lib/store/message-marks";
+import { canUnsubscribe } from "@/lib/mime/list-unsubscribe";
+import { getUnsubscribeOptions } from "@/lib/unsubscribe/unsubscribe";
 import {
   currentAccount,
   currentMailboxes,
@@ -12,8 +17,13 @@ import {
   toRowDto,
 } from "@/app/_server/mail";
 import { Conversation } from "./_components/conversation";
+import { LabelsProvider } from "./_components/label-context";
 import { MailApp, type MailView } from "./_components/mail-app";
+import { mailHref } from "./_components/mail-url";
+import { MessageTools } from "./_components/message-tools";
+import { NewMailNotifier } from "./_components/new-mail-notifier";
 import "./mail.css";
+import "./tools.css";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
@@ -40,7 +50,11 @@ export async function generateMetadata({
 export default async function MailPage({ searchParams }: { searchParams: SearchParams }) {
   const account = await currentAccount();
   const params = await searchParams;
-  const mailboxes = await currentMailboxes(account.id);
+  const [mailboxes, labels, notifications] = await Promise.all([
+    currentMailboxes(account.id),
+    listLabels(account.id),
+    getNotificationSettings(account.id),
+  ]);
   const query = param(params.q).trim().slice(0, 500);
   const folderParam = param(params.folder);
   const openId = param(params.m) || null;
@@ -72,29 +86,57 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
     };
   }
 
-  const [conversation, preferences] = openId
+  const [conversation, preferences, marks, unsubscribe] = openId
     ? await Promise.all([
         orNotFound(getConversation(account.id, openId)),
         getMailPreferences(account.id),
+        getMessageMarks(account.id, openId),
+        orNotFound(getUnsubscribeOptions(account.id, openId)),
       ])
-    : [null, null];
+    : [null, null, null, null];
 
   return (
-    <MailApp
-      account={{ address: account.address, displayName: account.displayName }}
-      folders={mailboxes.map(toFolderDto)}
-      view={view}
-      list={{ items: page.items.map(toRowDto), nextCursor: page.nextCursor }}
-      openId={conversation ? openId : null}
-      openUnreadIds={conversation?.filter((m) => !m.seen).map((m) => m.id) ?? []}
-    >
-      {conversation && openId ? (
-        <Conversation
-          messages={conversation}
-          openId={openId}
-          trustedSenders={preferences?.remoteImagesFrom ?? []}
-        />
-      ) : null}
-    </MailApp>
+    <LabelsProvider labels={labels}>
+      <MailApp
+        account={{ address: account.address, displayName: account.displayName }}
+        folders={mailboxes.map(toFolderDto)}
+        view={view}
+        list={{ items: page.items.map(toRowDto), nextCursor: page.nextCursor }}
+        openId={conversation ? openId : null}
+        openUnreadIds={conversation?.filter((m) => !m.seen).map((m) => m.id) ?? []}
+      >
+        {conversation && openId && marks ? (
+          <MessageTools
+            key={openId}
+            messageId={openId}
+            keywords={marks.keywords}
+            unsubscribe={
+              unsubscribe && canUnsubscribe(unsubscribe)
+                ? {
+                    oneClick: unsubscribe.oneClick !== null,
+                    mailto: unsubscribe.mailto?.to ?? null,
+                    link: unsubscribe.link,
+                  }
+                : null
+            }
+            pinned={marks.pinned}
+            snoozedUntil={marks.snoozedUntil?.toISOString() ?? null}
+            listHref={mailHref({ folder: view.folderId, q: view.query || null })}
+          />
+        ) : null}
+        {conversation && openId ? (
+          <Conversation
+            messages={conversation}
+            openId={openId}
+            trustedSenders={preferences?.remoteImagesFrom ?? []}
+          />
+        ) : null}
+      </MailApp>
+      <NewMailNotifier
+        folders={mailboxes
+          .filter((m) => announces(notifications, m))
+          .map((m) => ({ id: m.id, name: m.name }))}
+      />
+    </LabelsProvider>
   );
 }

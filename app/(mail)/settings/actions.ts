@@ -7,6 +7,7 @@
 import { revalidatePath } from "next/cache";
 import { changePassword, updateProfile, updateVacation } from "@/lib/accounts/user-settings";
 import { isUserError } from "@/lib/errors";
+import { setNotificationFolders } from "@/lib/push/notification-settings";
 import { getClientIp } from "@/app/_server/client-ip";
 import { currentAccount } from "@/app/_server/mail";
 
@@ -86,4 +87,18 @@ export async function changePasswordAction(form: FormData): Promise<SettingsForm
       ),
     "Password changed. Your other sessions have been signed out.",
   );
+}
+
+/** The folders whose new mail is announced (desktop notifications and Web Push). */
+export async function saveNotificationFoldersAction(form: FormData): Promise<SettingsFormState> {
+  const folders = form
+    .getAll("folder")
+    .filter((v): v is string => typeof v === "string")
+    .slice(0, 500);
+  const state = await run(
+    (accountId) => setNotificationFolders(accountId, folders),
+    "Notification folders saved.",
+  );
+  revalidatePath("/mail");
+  return state;
 }
