@@ -42,6 +42,11 @@ export type MessageRowDto = {
   flagged: boolean;
   answered: boolean;
   hasAttachments: boolean;
+  /** IMAP keywords; the list shows the labels among them (label-context.tsx). */
+  keywords: string[];
+  pinned: boolean;
+  /** ISO time a snoozed message comes back; null when not snoozed. */
+  snoozedUntil: string | null;
 };
 
 export function toFolderDto(m: MailboxSummary): FolderDto {
@@ -69,6 +74,9 @@ export function toRowDto(m: MessageSummary): MessageRowDto {
     flagged: m.flagged,
     answered: m.answered,
     hasAttachments: m.hasAttachments,
+    keywords: m.keywords,
+    pinned: m.pinned,
+    snoozedUntil: m.snoozedUntil?.toISOString() ?? null,
   };
 }
 

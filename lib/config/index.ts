@@ -49,6 +49,9 @@ const envSchema = z.object({
   TRUST_PROXY: flag,
   // Development: allow plain-text AUTH/LOGIN without TLS on submission, POP3, IMAP.
   ALLOW_INSECURE_AUTH: flag,
+  // Tests only: let the server's own HTTP requests (one-click unsubscribe,
+  // Web Push) reach loopback and private addresses (lib/http/safe-post.ts).
+  OUTBOUND_HTTP_ALLOW_PRIVATE: flag,
   // Outbound relay. Static routes: "example.org=127.0.0.1:2526,other.test=host:25".
   RELAY_ROUTES: z.string().default(""),
   // Smarthost: every remote domain goes there ("host:port"), with AUTH when a user is set.
@@ -131,6 +134,8 @@ export type Config = {
   maxMessageBytes: number;
   trustProxy: boolean;
   allowInsecureAuth: boolean;
+  /** lib/http/safe-post.ts may contact private addresses (tests only). */
+  outboundHttpAllowPrivate: boolean;
   relay: {
     routes: Map<string, HostPort>;
     relayhost: (HostPort & { user: string; password: string }) | null;
@@ -185,6 +190,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     trustProxy: e.TRUST_PROXY,
     allowInsecureAuth: e.ALLOW_INSECURE_AUTH,
+    outboundHttpAllowPrivate: e.OUTBOUND_HTTP_ALLOW_PRIVATE,
     relay: {
       routes: parseRoutes(e.RELAY_ROUTES),
       relayhost: e.RELAYHOST

@@ -85,6 +85,10 @@ function conditionSql(c: SearchCondition, vector: Prisma.Sql): Prisma.Sql | null
     case "has":
       positive = Prisma.sql`m."hasAttachments"`;
       break;
+    case "label":
+      // Keywords are kept as clients wrote them; labels match case-insensitively.
+      positive = Prisma.sql`EXISTS (SELECT 1 FROM unnest(m."keywords") AS k(v) WHERE lower(k.v) = ANY(${c.keywords}::text[]))`;
+      break;
     case "before":
       positive = Prisma.sql`m."receivedAt" < ${c.date}`;
       break;

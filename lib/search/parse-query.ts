@@ -3,10 +3,12 @@
 //
 //   from:alice to:"Bob Smith" subject:invoice has:attachment is:unread
 //   is:flagged in:Archive before:2026-01-31 after:2025/12/01 -word "a phrase"
+//   label:work label:"To Do"
 //
 // Terms are ANDed. A leading "-" negates a term. A value may be quoted. An
 // unknown operator ("foo:bar") or a value an operator does not take
 // ("is:purple") is searched as text, the way Gmail does, rather than failing.
+import { labelSearchKeywords } from "../labels/keywords.ts";
 
 export type TextCondition = { kind: "text"; value: string; negated: boolean };
 export type FieldCondition = {
@@ -20,11 +22,13 @@ export type FlagCondition = {
   negated: boolean;
 };
 export type HasCondition = { kind: "has"; value: "attachment"; negated: boolean };
+/** Carries one of these IMAP keywords (lib/labels/keywords.ts labelSearchKeywords). */
+export type LabelCondition = { kind: "label"; keywords: string[]; negated: boolean };
 /** receivedAt < date (before) or >= date (after); dates are UTC midnights. */
 export type DateCondition = { kind: "before" | "after"; date: Date; negated: boolean };
 
 export type SearchCondition =
-  TextCondition | FieldCondition | FlagCondition | HasCondition | DateCondition;
+  TextCondition | FieldCondition | FlagCondition | HasCondition | DateCondition | LabelCondition;
 
 export type ParsedQuery = {
   conditions: SearchCondition[];
@@ -143,6 +147,11 @@ export function parseQuery(input: string): ParsedQuery {
           /^attachments?$/i.test(value) ? { kind: "has", value: "attachment", negated } : asText(),
         );
         break;
+      case "label": {
+        const keywords = labelSearchKeywords(value);
+        conditions.push(keywords.length > 0 ? { kind: "label", keywords, negated } : asText());
+        break;
+      }
       case "in":
         // -in: is not supported: "everything but a folder" is rare enough.
         if (value && !negated) folder = value;

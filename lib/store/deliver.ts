@@ -34,6 +34,7 @@ import { MAIL_CHANGES_CHANNEL } from "./changes.ts";
 import { countMailVolumeStatement } from "./mail-volume.ts";
 import { newUuidV7 } from "./ids.ts";
 import { wakeSearchIndexers } from "./search-indexer.ts";
+import { announceNewMail } from "../push/announce.ts";
 import { toStorableText } from "../validation/storable-text.ts";
 
 /**
@@ -168,6 +169,13 @@ type Prepared = {
  * was stored either and the caller may retry.
  */
 export async function storeDelivery(delivery: Delivery): Promise<StoredCopy[]> {
+  const copies = await storeCopies(delivery);
+  // Web Push to the recipients' browsers, after the commit, not awaited.
+  announceNewMail(copies);
+  return copies;
+}
+
+async function storeCopies(delivery: Delivery): Promise<StoredCopy[]> {
   const prepared = delivery.sources.map(prepareSource);
   // Spool-file deliveries stream their bytes in and take a transaction each;
   // batching them would hold small messages behind a 25 MiB copy.

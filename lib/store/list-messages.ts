@@ -22,6 +22,12 @@ export type MessageSummary = {
   answered: boolean;
   hasAttachments: boolean;
   size: number;
+  /** IMAP keywords: the labels (lib/store/labels.ts) among them show in the list. */
+  keywords: string[];
+  /** Pinned to the top of its folder (pins.ts). */
+  pinned: boolean;
+  /** When a snoozed message comes back (snooze.ts); null when not snoozed. */
+  snoozedUntil: Date | null;
 };
 
 export type MessagePage = {
@@ -62,7 +68,9 @@ export function decodeCursor(cursor: string | null | undefined): Cursor | null {
 export const SUMMARY_COLUMNS = Prisma.sql`m."id"::text AS "id", m."mailboxId"::text AS "mailboxId",
   m."threadId"::text AS "threadId", m."fromName", m."fromAddress", m."toList"->0 AS "firstTo",
   m."subject", m."snippet", m."receivedAt", m."seen", m."flagged", m."answered",
-  m."hasAttachments", m."size"`;
+  m."hasAttachments", m."size", m."keywords",
+  EXISTS (SELECT 1 FROM "PinnedMessage" p WHERE p."accountId" = m."accountId" AND p."messageId" = m."id") AS "pinned",
+  (SELECT s."until" FROM "SnoozedMessage" s WHERE s."accountId" = m."accountId" AND s."messageId" = m."id") AS "snoozedUntil"`;
 
 export type SummaryRow = {
   id: string;
@@ -79,6 +87,9 @@ export type SummaryRow = {
   answered: boolean;
   hasAttachments: boolean;
   size: number;
+  keywords: string[];
+  pinned: boolean;
+  snoozedUntil: Date | null;
 };
 
 function toAddress(value: unknown): Address | null {
@@ -105,6 +116,9 @@ export function toSummary(row: SummaryRow): MessageSummary {
     answered: row.answered,
     hasAttachments: row.hasAttachments,
     size: Number(row.size),
+    keywords: row.keywords,
+    pinned: row.pinned,
+    snoozedUntil: row.snoozedUntil,
   };
 }
 
@@ -132,14 +146,27 @@ export function listMessagesSql(
   const after = cursor
     ? Prisma.sql`AND (m."receivedAt", m."id") < (${cursor.receivedAt}::timestamptz, ${cursor.id}::uuid)`
     : Prisma.empty;
+  // Pinned messages head the first page (pins.ts), so the pages skip them.
   return Prisma.sql`SELECT ${SUMMARY_COLUMNS} FROM "Message" m
     WHERE m."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid ${after}
+      AND NOT EXISTS (SELECT 1 FROM "PinnedMessage" p WHERE p."accountId" = m."accountId" AND p."messageId" = m."id")
     ORDER BY m."receivedAt" DESC, m."id" DESC
     LIMIT ${limit + 1}`;
 }
 
+/** Most pinned messages shown atop a folder. */
+export const MAX_PINNED_SHOWN = 50;
+
+function pinnedMessagesSql(accountId: string, mailboxId: string): Prisma.Sql {
+  return Prisma.sql`SELECT ${SUMMARY_COLUMNS} FROM "PinnedMessage" pin
+    JOIN "Message" m ON m."accountId" = pin."accountId" AND m."id" = pin."messageId"
+    WHERE pin."accountId" = ${accountId}::uuid AND m."mailboxId" = ${mailboxId}::uuid
+    ORDER BY pin."pinnedAt" DESC LIMIT ${MAX_PINNED_SHOWN}`;
+}
+
 /**
- * One page of a folder, newest first. A folder of another account simply has
+ * One page of a folder, newest first, the first page headed by the folder's
+ * pinned messages (newest pin first). A folder of another account simply has
  * no messages here: callers resolve the folder through listMailboxes (which is
  * account-scoped) and answer 404 for an unknown one.
  */
@@ -150,8 +177,11 @@ export async function listMessages(
 ): Promise<MessagePage> {
   if (!isUuid(mailboxId)) return { items: [], nextCursor: null };
   const limit = clampPageSize(options.limit);
-  const rows = await db.$queryRaw<SummaryRow[]>(
-    listMessagesSql(accountId, mailboxId, decodeCursor(options.cursor), limit),
-  );
-  return toPage(rows, limit);
+  const cursor = decodeCursor(options.cursor);
+  const [pinned, rows] = await Promise.all([
+    cursor ? [] : db.$queryRaw<SummaryRow[]>(pinnedMessagesSql(accountId, mailboxId)),
+    db.$queryRaw<SummaryRow[]>(listMessagesSql(accountId, mailboxId, cursor, limit)),
+  ]);
+  const page = toPage(rows, limit);
+  return { ...page, items: [...pinned.map(toSummary), ...page.items] };
 }

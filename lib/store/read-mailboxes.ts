@@ -14,10 +14,17 @@ export type MailboxSummary = {
   unreadCount: number;
 };
 
-const SPECIAL_ORDER = new Map(DEFAULT_MAILBOXES.map((m, i) => [m.specialUse as string, i]));
+// Snoozed (made on first use, snooze.ts) sits right below the Inbox.
+const SPECIAL_ORDER = new Map(
+  [
+    DEFAULT_MAILBOXES[0]!.specialUse,
+    "SNOOZED",
+    ...DEFAULT_MAILBOXES.slice(1).map((m) => m.specialUse),
+  ].map((use, i) => [use as string, i]),
+);
 
 function rank(m: MailboxSummary): number {
-  return SPECIAL_ORDER.get(m.specialUse ?? "") ?? DEFAULT_MAILBOXES.length;
+  return SPECIAL_ORDER.get(m.specialUse ?? "") ?? SPECIAL_ORDER.size;
 }
 
 /** The account's folders: special folders in their usual order, then the rest by name. */

@@ -4,10 +4,13 @@
 // workers in any number of gateways can run against one database. It also
 // sweeps composer uploads nobody sent, and delivers postmaster mail held
 // while no admin could take it once one can (lib/delivery/held-messages.ts:
-// creating or promoting an admin does so at once; this is the retry).
+// creating or promoting an admin does so at once; this is the retry). And it
+// brings snoozed messages back to the Inbox when their time comes
+// (lib/store/snooze.ts, rows claimed with SKIP LOCKED).
 import { submitNextDueSend } from "../../lib/compose/outbox.ts";
 import { sweepStaleUploads } from "../../lib/compose/uploads.ts";
 import { releaseHeldMessages } from "../../lib/delivery/held-messages.ts";
+import { wakeDueSnoozes } from "../../lib/store/snooze.ts";
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const RELEASE_HELD_EVERY_MS = 60 * 1000;
@@ -37,6 +40,9 @@ export class ScheduledSendWorker {
       try {
         while (!this.stopped && (await submitNextDueSend(this.options.log))) {
           // Submit every due send before sleeping.
+        }
+        while (!this.stopped && (await wakeDueSnoozes()) > 0) {
+          // Wake every due snooze before sleeping.
         }
         if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
           this.lastSweep = Date.now();

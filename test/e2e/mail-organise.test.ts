@@ -11,6 +11,7 @@ import { launchBrowser, newContext } from "../helpers/browser.ts";
 import { makeAccount } from "../helpers/accounts.ts";
 import { deliverMail, signIn } from "../helpers/mail.ts";
 import { waitForSubjects } from "../helpers/mail-list.ts";
+import { folderLink, row } from "../helpers/mail-page.ts";
 
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
@@ -40,14 +41,6 @@ async function openMail(localPart: string, subjects: string[]) {
   return { account, page, context, ids };
 }
 
-const row = (page: Page, subject: string) =>
-  page
-    .getByTestId("message-row")
-    .filter({ has: page.locator(".row-subject", { hasText: new RegExp(`^${subject}$`) }) });
-const folderLink = (page: Page, name: string) =>
-  page
-    .getByRole("navigation", { name: "Folders" })
-    .getByRole("link", { name: new RegExp(`^${name}`) });
 const subjects = (page: Page) => page.locator(".row-subject").allInnerTexts();
 const toolbar = (page: Page) => page.getByRole("toolbar", { name: "Message actions" });
 

@@ -14,7 +14,7 @@ import { listMessages, MAX_PAGE_SIZE } from "@/lib/store/list-messages";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { trustImagesFrom } from "@/lib/store/mail-preferences";
 import { changeWithUndo, undoChange, type UndoableChange } from "@/lib/store/undo";
-import { moveMessages, moveMessagesToSpecial } from "@/lib/store/move-messages";
+import { moveMessagesToSpecial } from "@/lib/store/move-messages";
 import { addMessageSenderEntry } from "@/lib/spam/sender-lists";
 import { currentAccount, toRowDto, type MessageRowDto } from "@/app/_server/mail";
 import { toUndoDto, type UndoDto } from "@/app/_server/undo";

@@ -7,6 +7,11 @@ import { listMessages } from "@/lib/store/list-messages";
 import { getMailPreferences } from "@/lib/store/mail-preferences";
 import { latestUndo } from "@/lib/store/undo";
 import { getMailLayout } from "@/lib/accounts/user-settings";
+import { announces, getNotificationSettings } from "@/lib/push/notification-settings";
+import { listLabels } from "@/lib/store/labels";
+import { getMessageMarks } from "@/lib/store/message-marks";
+import { canUnsubscribe } from "@/lib/mime/list-unsubscribe";
+import { getUnsubscribeOptions } from "@/lib/unsubscribe/unsubscribe";
 import {
   currentAccount,
   currentMailboxes,
@@ -16,8 +21,13 @@ import {
 } from "@/app/_server/mail";
 import { toUndoDto } from "@/app/_server/undo";
 import { Conversation } from "./_components/conversation";
+import { LabelsProvider } from "./_components/label-context";
 import { MailApp, type MailView } from "./_components/mail-app";
+import { mailHref } from "./_components/mail-url";
+import { MessageTools } from "./_components/message-tools";
+import { NewMailNotifier } from "./_components/new-mail-notifier";
 import "./mail.css";
+import "./tools.css";
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
@@ -46,7 +56,11 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
   // An admin's requirement whose grace period is over: enrol first.
   if (await mustEnrolTwoStep(account.id)) redirect("/settings/security?required=1");
   const params = await searchParams;
-  const mailboxes = await currentMailboxes(account.id);
+  const [mailboxes, labels, notifications] = await Promise.all([
+    currentMailboxes(account.id),
+    listLabels(account.id),
+    getNotificationSettings(account.id),
+  ]);
   const query = param(params.q).trim().slice(0, 500);
   const folderParam = param(params.folder);
   const openId = param(params.m) || null;
@@ -83,31 +97,59 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
     getMailLayout(account.id),
   ]);
   const undo = toUndoDto(undoOffer);
-  const [conversation, preferences] = openId
+  const [conversation, preferences, marks, unsubscribe] = openId
     ? await Promise.all([
         orNotFound(getConversation(account.id, openId)),
         getMailPreferences(account.id),
+        getMessageMarks(account.id, openId),
+        orNotFound(getUnsubscribeOptions(account.id, openId)),
       ])
-    : [null, null];
+    : [null, null, null, null];
 
   return (
-    <MailApp
-      account={{ address: account.address, displayName: account.displayName }}
-      folders={mailboxes.map(toFolderDto)}
-      view={view}
-      list={{ items: page.items.map(toRowDto), nextCursor: page.nextCursor }}
-      openId={conversation ? openId : null}
-      openUnreadIds={conversation?.filter((m) => !m.seen).map((m) => m.id) ?? []}
-      undo={undo}
-      layout={layout}
-    >
-      {conversation && openId ? (
-        <Conversation
-          messages={conversation}
-          openId={openId}
-          trustedSenders={preferences?.remoteImagesFrom ?? []}
-        />
-      ) : null}
-    </MailApp>
+    <LabelsProvider labels={labels}>
+      <MailApp
+        account={{ address: account.address, displayName: account.displayName }}
+        folders={mailboxes.map(toFolderDto)}
+        view={view}
+        list={{ items: page.items.map(toRowDto), nextCursor: page.nextCursor }}
+        openId={conversation ? openId : null}
+        openUnreadIds={conversation?.filter((m) => !m.seen).map((m) => m.id) ?? []}
+        undo={undo}
+        layout={layout}
+      >
+        {conversation && openId && marks ? (
+          <MessageTools
+            key={openId}
+            messageId={openId}
+            keywords={marks.keywords}
+            unsubscribe={
+              unsubscribe && canUnsubscribe(unsubscribe)
+                ? {
+                    oneClick: unsubscribe.oneClick !== null,
+                    mailto: unsubscribe.mailto?.to ?? null,
+                    link: unsubscribe.link,
+                  }
+                : null
+            }
+            pinned={marks.pinned}
+            snoozedUntil={marks.snoozedUntil?.toISOString() ?? null}
+            listHref={mailHref({ folder: view.folderId, q: view.query || null })}
+          />
+        ) : null}
+        {conversation && openId ? (
+          <Conversation
+            messages={conversation}
+            openId={openId}
+            trustedSenders={preferences?.remoteImagesFrom ?? []}
+          />
+        ) : null}
+      </MailApp>
+      <NewMailNotifier
+        folders={mailboxes
+          .filter((m) => announces(notifications, m))
+          .map((m) => ({ id: m.id, name: m.name }))}
+      />
+    </LabelsProvider>
   );
 }

@@ -8,6 +8,7 @@ import { revalidatePath } from "next/cache";
 import { changePassword, updateProfile, updateVacation } from "@/lib/accounts/user-settings";
 import { isUserError } from "@/lib/errors";
 import { addSenderEntry, removeSenderEntry } from "@/lib/spam/sender-lists";
+import { setNotificationFolders } from "@/lib/push/notification-settings";
 import { getClientIp } from "@/app/_server/client-ip";
 import { currentAccount } from "@/app/_server/mail";
 
@@ -112,5 +113,19 @@ export async function removeSenderAction(form: FormData): Promise<SettingsFormSt
     `${sender} removed.`,
   );
   if (state.ok) revalidatePath("/settings");
+  return state;
+}
+
+/** The folders whose new mail is announced (desktop notifications and Web Push). */
+export async function saveNotificationFoldersAction(form: FormData): Promise<SettingsFormState> {
+  const folders = form
+    .getAll("folder")
+    .filter((v): v is string => typeof v === "string")
+    .slice(0, 500);
+  const state = await run(
+    (accountId) => setNotificationFolders(accountId, folders),
+    "Notification folders saved.",
+  );
+  revalidatePath("/mail");
   return state;
 }

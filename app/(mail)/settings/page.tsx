@@ -1,9 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getUserSettings } from "@/lib/accounts/user-settings";
+import { announces, getNotificationSettings } from "@/lib/push/notification-settings";
+import { listMailboxes } from "@/lib/store/read-mailboxes";
 import { currentAccount } from "@/app/_server/mail";
 import { Icon } from "@/app/_components/icons";
 import { SignOutButton } from "@/app/_components/sign-out-button";
+import { NotificationsForm } from "./_components/notifications-form";
 import { PasswordForm } from "./_components/password-form";
 import { ProfileForm } from "./_components/profile-form";
 import { VacationForm } from "./_components/vacation-form";
@@ -17,8 +20,12 @@ export const metadata: Metadata = { title: "Settings" };
 // replies, blocked and safe senders, password). Everything shown is read through lib for this account.
 export default async function SettingsPage() {
   const account = await currentAccount();
-  const settings = await getUserSettings(account.id);
-  const senders = await listSenderEntries(account.id);
+  const [settings, notifications, folders, senders] = await Promise.all([
+    getUserSettings(account.id),
+    getNotificationSettings(account.id),
+    listMailboxes(account.id),
+    listSenderEntries(account.id),
+  ]);
   return (
     <div className="settings-page">
       <header className="settings-top">
@@ -43,6 +50,16 @@ export default async function SettingsPage() {
         <section aria-labelledby="senders-heading" className="settings-card">
           <h2 id="senders-heading">Blocked and safe senders</h2>
           <SenderListsForm entries={senders.map(({ sender, kind }) => ({ sender, kind }))} />
+        </section>
+        <section aria-labelledby="notifications-heading" className="settings-card">
+          <h2 id="notifications-heading">Notifications</h2>
+          <NotificationsForm
+            folders={folders.map((f) => ({
+              id: f.id,
+              name: f.name,
+              announced: announces(notifications, f),
+            }))}
+          />
         </section>
         <section aria-labelledby="password-heading" className="settings-card">
           <h2 id="password-heading">Password</h2>

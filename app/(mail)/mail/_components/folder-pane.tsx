@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { FolderDto } from "@/app/_server/mail";
+import { LabelLinks } from "./label-context";
 import { mailHref } from "./mail-url";
 
 export const DRAG_TYPE = "application/x-mail-ids";
@@ -128,6 +129,7 @@ export function FolderPane({
           New folder
         </button>
       )}
+      <LabelLinks onNavigate={onNavigate} />
     </nav>
   );
 }

@@ -4,6 +4,7 @@ import { useEffect, useRef } from "react";
 import type { MessageRowDto } from "@/app/_server/mail";
 import { Icon } from "@/app/_components/icons";
 import { DRAG_TYPE } from "./folder-pane";
+import { LabelChips } from "./label-context";
 import { LocalTime } from "./local-time";
 import { mailHref, type MailLocation } from "./mail-url";
 
@@ -59,7 +60,7 @@ export function MessageList({
   return (
     <div className="list-scroll">
       <ul className="message-list" aria-label="Messages">
-        {items.map((m) => {
+        {items.map((m, i) => {
           const who = showRecipient
             ? m.toName
               ? `To: ${m.toName}`
@@ -70,9 +71,12 @@ export function MessageList({
           if (!m.seen) classes.push("unread");
           if (m.id === cursorId) classes.push("cursor");
           if (selected.has(m.id)) classes.push("selected");
+          const pinnedHeading = m.pinned && i === 0;
+          const restHeading = !m.pinned && i > 0 && items[i - 1]!.pinned;
           return (
             <li
               key={m.id}
+              data-section={pinnedHeading ? "Pinned" : restHeading ? "Everything else" : undefined}
               className={classes.join(" ")}
               data-testid="message-row"
               data-message-id={m.id}
@@ -104,10 +108,18 @@ export function MessageList({
                   {who}
                 </span>
                 <span className="row-date">
-                  <LocalTime iso={m.receivedAt} />
+                  {m.pinned ? <span className="visually-hidden">Pinned, </span> : null}
+                  {m.snoozedUntil ? (
+                    <span className="row-snoozed">
+                      Until <LocalTime iso={m.snoozedUntil} />
+                    </span>
+                  ) : (
+                    <LocalTime iso={m.receivedAt} />
+                  )}
                 </span>
                 <span className="row-subject">{subject}</span>
                 <span className="row-snippet">{m.snippet}</span>
+                <LabelChips keywords={m.keywords} />
                 {m.hasAttachments ? (
                   <span className="row-attachment" title="Has attachments">
                     <Icon name="attachment" />
