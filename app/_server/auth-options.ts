@@ -1,7 +1,10 @@
 import "server-only";
-import type { NextAuthOptions } from "next-auth";
+import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { authenticate } from "@/lib/accounts/authenticate";
+import type { Provider } from "next-auth/providers/index";
+import { authenticate, type AuthenticatedAccount } from "@/lib/accounts/authenticate";
+import { accountForOidcLogin, oidcProviderId } from "@/lib/accounts/oidc-sign-in";
+import { loadConfig, type OidcProviderConfig } from "@/lib/config";
 import { createWebSession, endWebSession } from "@/lib/accounts/web-sessions";
 import { isUserError } from "@/lib/errors";
 import { isStorableText } from "@/lib/validation/storable-text";
@@ -44,6 +47,51 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** The next-auth user of a sign-in, naming the server-side session the JWT will carry (sign-out deletes it). */
+async function sessionUser(
+  account: AuthenticatedAccount,
+  client: { ip: string; userAgent: string },
+): Promise<User> {
+  const sessionId = await createWebSession(account.id, client);
+  return {
+    id: account.id,
+    email: account.address,
+    name: account.displayName,
+    sessionVersion: account.sessionVersion,
+    sessionId,
+  };
+}
+
+/**
+ * A domain's OpenID Connect provider (authorization-code flow with PKCE and
+ * state, the ID token's claims checked by openid-client). Its claims name
+ * the account through lib/accounts/oidc-sign-in.ts, and the sign-in gets a
+ * WebSession like a password sign-in. next-auth gives profile() no request,
+ * so the session's address is filled in at its first use.
+ */
+function oidcProvider(config: OidcProviderConfig): Provider {
+  return {
+    id: oidcProviderId(config.domain),
+    name: config.domain,
+    type: "oauth",
+    wellKnown: `${config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce", "state"],
+    async profile(claims: Record<string, unknown>) {
+      try {
+        const account = await accountForOidcLogin(config, claims);
+        return sessionUser(account, { ip: "unknown", userAgent: "" });
+      } catch (error) {
+        if (isUserError(error)) console.warn(`web: single sign-on refused: ${error.message}`);
+        throw error;
+      }
+    },
+  };
+}
+
 export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
   pages: { signIn: "/login", error: "/login" },
@@ -70,15 +118,7 @@ export const authOptions: NextAuthOptions = {
             protocol: "web",
             userAgent,
           });
-          // The server-side session the JWT will name; sign-out deletes it.
-          const sessionId = await createWebSession(account.id, { ip, userAgent });
-          return {
-            id: account.id,
-            email: account.address,
-            name: account.displayName,
-            sessionVersion: account.sessionVersion,
-            sessionId,
-          };
+          return sessionUser(account, { ip, userAgent });
         } catch (error) {
           // next-auth passes the message to the sign-in form as `error`.
           if (isUserError(error)) throw new Error(error.message);
@@ -86,6 +126,7 @@ export const authOptions: NextAuthOptions = {
         }
       },
     }),
+    ...loadConfig().oidcProviders.map(oidcProvider),
   ],
   callbacks: {
     async jwt({ token, user }) {

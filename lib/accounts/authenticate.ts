@@ -20,7 +20,7 @@ import { recordAudit } from "../admin/audit.ts";
 import { matchAppPassword, touchAppPassword } from "../auth/app-passwords.ts";
 import { isTwoStepEnabled } from "../auth/two-step.ts";
 import { normalizeAddress } from "./address.ts";
-import { recordSignInEvent } from "./sign-in-events.ts";
+import { recordSignInEvent, type SignInEventInput } from "./sign-in-events.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 
 export type AuthenticatedAccount = {
@@ -81,16 +81,7 @@ export async function authenticate(
   // Read after the delay, so a password changed meanwhile is the one checked.
   const account = await db.account.findUnique({
     where: { address },
-    select: {
-      id: true,
-      address: true,
-      displayName: true,
-      role: true,
-      passwordHash: true,
-      disabled: true,
-      sessionVersion: true,
-      twoStepEnabledAt: true,
-    },
+    select: { ...SIGN_IN_ACCOUNT_FIELDS, passwordHash: true, twoStepEnabledAt: true },
   });
   const mailProtocol = context.protocol !== "web";
   const appPasswordId =
@@ -114,6 +105,30 @@ export async function authenticate(
     throw await refuse(new UserError("app_password_required", APP_PASSWORD_REQUIRED_MESSAGE));
   }
   await loginSucceeded(attempt, account.id);
+  const signedIn = await completeSignIn(account, event);
+  if (appPasswordId) await touchAppPassword(account.id, appPasswordId, context);
+  return { ...signedIn, appPasswordId };
+}
+
+/** The account fields a sign-in reads (web sessions read the same). */
+export const SIGN_IN_ACCOUNT_FIELDS = {
+  id: true,
+  address: true,
+  displayName: true,
+  role: true,
+  disabled: true,
+  sessionVersion: true,
+} as const;
+
+/**
+ * The end of every sign-in whose credentials were right (a password here,
+ * an OpenID provider's ID token in lib/accounts/oidc-sign-in.ts): refuses a
+ * disabled account ("account_disabled"), else records the success.
+ */
+export async function completeSignIn(
+  account: AuthenticatedAccount & { disabled: boolean },
+  event: Omit<SignInEventInput, "outcome">,
+): Promise<AuthenticatedAccount> {
   if (account.disabled) {
     await recordSignInEvent({ ...event, outcome: "FAILURE" });
     throw new UserError(
@@ -124,7 +139,6 @@ export async function authenticate(
   await Promise.all([
     recordSignInEvent({ ...event, outcome: "SUCCESS" }),
     db.account.update({ where: { id: account.id }, data: { lastLoginAt: new Date() } }),
-    appPasswordId && touchAppPassword(account.id, appPasswordId, context),
   ]);
   return {
     id: account.id,
@@ -132,7 +146,6 @@ export async function authenticate(
     displayName: account.displayName,
     role: account.role,
     sessionVersion: account.sessionVersion,
-    appPasswordId,
   };
 }
 

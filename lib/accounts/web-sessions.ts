@@ -12,7 +12,7 @@ import {
 } from "../config/limits.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 import { isUuid } from "../store/list-messages.ts";
-import type { AuthenticatedAccount } from "./authenticate.ts";
+import { SIGN_IN_ACCOUNT_FIELDS, type AuthenticatedAccount } from "./authenticate.ts";
 
 export type SessionAccount = AuthenticatedAccount & { sessionId: string };
 
@@ -80,16 +80,7 @@ export async function getSessionAccount(ref: SessionRef): Promise<SessionAccount
     select: {
       lastSeenAt: true,
       lastIp: true,
-      account: {
-        select: {
-          id: true,
-          address: true,
-          displayName: true,
-          role: true,
-          disabled: true,
-          sessionVersion: true,
-        },
-      },
+      account: { select: SIGN_IN_ACCOUNT_FIELDS },
     },
   });
   if (!session) return null;

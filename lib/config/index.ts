@@ -52,6 +52,10 @@ const envSchema = z.object({
   // Tests only: let the server's own HTTP requests (one-click unsubscribe,
   // Web Push) reach loopback and private addresses (lib/http/safe-post.ts).
   OUTBOUND_HTTP_ALLOW_PRIVATE: flag,
+  // Single sign-on: a JSON list of OpenID Connect providers, one per hosted
+  // domain (lib/accounts/oidc-sign-in.ts), e.g.
+  // [{"domain":"corp.example","issuer":"https://id.corp.example","clientId":"mail","clientSecret":"…","createAccounts":true}]
+  OIDC_PROVIDERS: z.string().optional(),
   // Outbound relay. Static routes: "example.org=127.0.0.1:2526,other.test=host:25".
   RELAY_ROUTES: z.string().default(""),
   // Smarthost: every remote domain goes there ("host:port"), with AUTH when a user is set.
@@ -154,7 +158,40 @@ export type Config = {
   junkRetentionDays: number;
   /** Null when no secret is configured: forwards keep the original envelope sender. */
   srsSecret: string | null;
+  /** OpenID Connect single sign-on, at most one provider per hosted domain (OIDC_PROVIDERS). */
+  oidcProviders: OidcProviderConfig[];
 };
+
+export type OidcProviderConfig = z.infer<typeof oidcProviderSchema>;
+
+const oidcProviderSchema = z
+  .object({
+    /** The hosted domain whose users sign in there; only addresses at it are accepted. */
+    domain: z.string().trim().toLowerCase().min(1),
+    issuer: z.url(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    /** Make an account on first sign-in for a verified address with none yet. */
+    createAccounts: z.boolean().default(false),
+  })
+  .strict();
+
+function parseOidcProviders(value: string | undefined): OidcProviderConfig[] {
+  if (!value?.trim()) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new Error("Invalid configuration: OIDC_PROVIDERS is not JSON");
+  }
+  const parsed = z.array(oidcProviderSchema).safeParse(json);
+  if (!parsed.success)
+    throw new Error(`Invalid configuration: OIDC_PROVIDERS: ${parsed.error.issues[0]!.message}`);
+  const domains = parsed.data.map((p) => p.domain);
+  if (new Set(domains).size !== domains.length)
+    throw new Error("Invalid configuration: OIDC_PROVIDERS names a domain twice");
+  return parsed.data;
+}
 
 let cached: Config | undefined;
 
@@ -191,6 +228,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     allowInsecureAuth: e.ALLOW_INSECURE_AUTH,
     outboundHttpAllowPrivate: e.OUTBOUND_HTTP_ALLOW_PRIVATE,
+    oidcProviders: parseOidcProviders(e.OIDC_PROVIDERS),
     relay: {
       routes: parseRoutes(e.RELAY_ROUTES),
       relayhost: e.RELAYHOST
