@@ -1,12 +1,20 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { authenticate } from "@/lib/accounts/authenticate";
+import { authenticate, type AuthenticatedAccount } from "@/lib/accounts/authenticate";
+import { beginPendingSignIn, completeSignInWithCode } from "@/lib/accounts/pending-sign-in";
+import { needsSecondStep } from "@/lib/accounts/two-step-factors";
 import { createWebSession, endWebSession } from "@/lib/accounts/web-sessions";
 import { isUserError } from "@/lib/errors";
 import { isStorableText } from "@/lib/validation/storable-text";
+import { SECOND_STEP_REQUIRED } from "@/app/(auth)/login/steps";
 import { CLIENT_IP_HEADER } from "./client-ip";
 import { checkSession } from "./session-check";
+import {
+  clearPendingSignInCookie,
+  pendingSignInFromCookie,
+  setPendingSignInCookie,
+} from "./pending-sign-in";
 
 declare module "next-auth" {
   interface User {
@@ -44,6 +52,38 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+type Client = { ip: string; userAgent: string };
+
+function clientOf(req: { headers?: unknown } | undefined): Client {
+  return {
+    ip: headerValue(req?.headers, CLIENT_IP_HEADER) ?? "unknown",
+    userAgent: headerValue(req?.headers, "user-agent") ?? "",
+  };
+}
+
+/** A sign-in that passed every step: its server-side session, and the user next-auth puts in the JWT. */
+async function startSession(account: AuthenticatedAccount, client: Client) {
+  // The server-side session the JWT will name; sign-out deletes it.
+  const sessionId = await createWebSession(account.id, client);
+  return {
+    id: account.id,
+    email: account.address,
+    name: account.displayName,
+    sessionVersion: account.sessionVersion,
+    sessionId,
+  };
+}
+
+/** Runs a sign-in step; a UserError's message goes to the form (next-auth passes it as `error`). */
+async function step<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUserError(error)) throw new Error(error.message);
+    throw error;
+  }
+}
+
 export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
   pages: { signIn: "/login", error: "/login" },
@@ -62,28 +102,35 @@ export const authOptions: NextAuthOptions = {
         if (!address || !password) throw new Error("Enter your address and password.");
         // No account's address holds a NUL, and the lookup would be a database error.
         if (!isStorableText(address)) throw new Error("Wrong address or password.");
-        const ip = headerValue(req?.headers, CLIENT_IP_HEADER) ?? "unknown";
-        const userAgent = headerValue(req?.headers, "user-agent") ?? "";
-        try {
-          const account = await authenticate(address, password, {
-            ip,
-            protocol: "web",
-            userAgent,
-          });
-          // The server-side session the JWT will name; sign-out deletes it.
-          const sessionId = await createWebSession(account.id, { ip, userAgent });
-          return {
-            id: account.id,
-            email: account.address,
-            name: account.displayName,
-            sessionVersion: account.sessionVersion,
-            sessionId,
-          };
-        } catch (error) {
-          // next-auth passes the message to the sign-in form as `error`.
-          if (isUserError(error)) throw new Error(error.message);
-          throw error;
-        }
+        const client = clientOf(req);
+        return step(async () => {
+          const account = await authenticate(address, password, { protocol: "web", ...client });
+          if (await needsSecondStep(account.id)) {
+            // No session yet: the browser gets a signed reference to the
+            // pending sign-in and is sent to the second step.
+            await setPendingSignInCookie(await beginPendingSignIn(account, client));
+            throw new Error(SECOND_STEP_REQUIRED);
+          }
+          return startSession(account, client);
+        });
+      },
+    }),
+    CredentialsProvider({
+      id: "second-step",
+      name: "Two-step verification",
+      credentials: { code: { label: "Code", type: "text" } },
+      async authorize(credentials, req) {
+        const code = typeof credentials?.code === "string" ? credentials.code.slice(0, 64) : "";
+        const client = clientOf(req);
+        return step(async () => {
+          // The account comes from the server-side row the signed cookie names, never from the form.
+          const ref = await pendingSignInFromCookie();
+          if (!ref)
+            throw new Error("Your sign-in took too long. Sign in again with your password.");
+          const account = await completeSignInWithCode(ref, code, client);
+          await clearPendingSignInCookie();
+          return startSession(account, client);
+        });
       },
     }),
   ],

@@ -155,3 +155,17 @@ export const MAX_INVITE_DAYS = 365;
 
 /** Most signups one invite may allow (a class or a team); more is what open signup is for. */
 export const MAX_INVITE_USES = 1000;
+
+// Two-step verification (lib/accounts/two-step-factors.ts, lib/accounts/pending-sign-in.ts).
+
+/** Authenticator codes are accepted one 30-second step either side of now (RFC 6238 §5.2 suggests at most one step of network delay). */
+export const TOTP_WINDOW_STEPS = 1;
+
+/** Recovery codes made when two-step is turned on: 10, as GitHub and Google give. */
+export const RECOVERY_CODE_COUNT = 10;
+
+/** A password step waits this long for its second step: 5 minutes, time to find a phone, short enough that a left browser does not keep a half sign-in. */
+export const PENDING_SIGN_IN_SECONDS = 5 * 60;
+
+/** An enrolment started but not confirmed is dropped after this: 15 minutes. */
+export const TOTP_ENROLMENT_SECONDS = 15 * 60;
