@@ -10,7 +10,10 @@ import { isStorableText } from "@/lib/validation/storable-text";
 import { SECOND_STEP_REQUIRED } from "@/app/(auth)/login/steps";
 import { CLIENT_IP_HEADER } from "./client-ip";
 import { checkSession } from "./session-check";
+import { noteSignInDevice } from "@/lib/accounts/known-devices";
+import { siteUrl } from "./site-url";
 import {
+  browserDeviceToken,
   clearPendingSignInCookie,
   pendingSignInFromCookie,
   setPendingSignInCookie,
@@ -65,6 +68,12 @@ function clientOf(req: { headers?: unknown } | undefined): Client {
 async function startSession(account: AuthenticatedAccount, client: Client) {
   // The server-side session the JWT will name; sign-out deletes it.
   const sessionId = await createWebSession(account.id, client);
+  // A browser new to the account gets the user a notice in their Inbox.
+  await noteSignInDevice(account, {
+    ...client,
+    token: await browserDeviceToken(),
+    securityUrl: `${await siteUrl()}/settings/security`,
+  });
   return {
     id: account.id,
     email: account.address,

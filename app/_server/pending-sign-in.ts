@@ -1,6 +1,7 @@
 import "server-only";
 import { cookies } from "next/headers";
-import { PENDING_SIGN_IN_SECONDS } from "@/lib/config/limits";
+import { DEVICE_COOKIE_SECONDS, PENDING_SIGN_IN_SECONDS } from "@/lib/config/limits";
+import { newDeviceToken } from "@/lib/accounts/known-devices";
 import {
   readPendingSignInToken,
   signPendingSignIn,
@@ -39,4 +40,23 @@ export async function pendingSignInFromCookie(): Promise<PendingSignInRef | null
 
 export async function clearPendingSignInCookie(): Promise<void> {
   (await cookies()).delete(PENDING_COOKIE);
+}
+
+// The browser's device cookie (lib/accounts/known-devices.ts): random, set at
+// the first sign-in and kept, so a later sign-in knows the browser.
+const DEVICE_COOKIE = "mail.device";
+
+/** This browser's device token, made (and set) when it has none. */
+export async function browserDeviceToken(): Promise<string> {
+  const jar = await cookies();
+  const existing = jar.get(DEVICE_COOKIE)?.value;
+  const token = existing && /^[A-Za-z0-9_-]{32}$/.test(existing) ? existing : newDeviceToken();
+  jar.set(DEVICE_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/",
+    secure: secure(),
+    maxAge: DEVICE_COOKIE_SECONDS,
+  });
+  return token;
 }

@@ -169,3 +169,9 @@ export const PENDING_SIGN_IN_SECONDS = 5 * 60;
 
 /** An enrolment started but not confirmed is dropped after this: 15 minutes. */
 export const TOTP_ENROLMENT_SECONDS = 15 * 60;
+
+/** Browsers remembered per account for the new-device notice: 50, like the known networks; the least recently used go first. */
+export const KNOWN_DEVICES_KEPT = 50;
+
+/** The device cookie lives 400 days, the longest Chromium keeps a cookie. */
+export const DEVICE_COOKIE_SECONDS = 400 * 86_400;

@@ -8,6 +8,7 @@ import { revalidatePath } from "next/cache";
 import QRCode from "qrcode";
 import { confirmTotpEnrolment, startTotpEnrolment } from "@/lib/accounts/two-step-factors";
 import { disableTwoStep } from "@/lib/accounts/second-step";
+import { signOutOtherWebSessions, signOutWebSession } from "@/lib/accounts/web-sessions";
 import { isUserError } from "@/lib/errors";
 import { getClientIp } from "@/app/_server/client-ip";
 import { currentAccount } from "@/app/_server/mail";
@@ -28,11 +29,11 @@ async function client() {
 }
 
 async function run(
-  work: (accountId: string) => Promise<SecurityFormState>,
+  work: (accountId: string, sessionId: string) => Promise<SecurityFormState>,
 ): Promise<SecurityFormState> {
   const account = await currentAccount();
   try {
-    return await work(account.id);
+    return await work(account.id, account.sessionId);
   } catch (error) {
     if (!isUserError(error)) throw error;
     return error.field
@@ -69,6 +70,30 @@ export async function disableTwoStepAction(form: FormData): Promise<SecurityForm
       await client(),
     );
     return { ok: true, message: "Two-step verification is off." };
+  });
+  if (state.ok) revalidatePath("/settings/security");
+  return state;
+}
+
+/** Signs out one of the account's other browsers: it is refused at its next request. */
+export async function signOutSessionAction(form: FormData): Promise<SecurityFormState> {
+  const state = await run(async (accountId, current) => {
+    const sessionId = text(form, "sessionId", 64);
+    if (sessionId === current) {
+      return { error: "Use Sign out at the top to sign out this browser." };
+    }
+    await signOutWebSession(accountId, sessionId);
+    return { ok: true, message: "Signed out that session." };
+  });
+  if (state.ok) revalidatePath("/settings/security");
+  return state;
+}
+
+/** "Sign out everywhere else": every session of the account but this browser's. */
+export async function signOutOtherSessionsAction(): Promise<SecurityFormState> {
+  const state = await run(async (accountId, current) => {
+    const count = await signOutOtherWebSessions(accountId, current);
+    return { ok: true, message: `Signed out ${count} other session${count === 1 ? "" : "s"}.` };
   });
   if (state.ok) revalidatePath("/settings/security");
   return state;

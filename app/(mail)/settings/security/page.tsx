@@ -1,10 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getTwoStepStatus } from "@/lib/accounts/two-step-factors";
+import { listSignInEvents } from "@/lib/accounts/sign-in-events";
+import { listWebSessions } from "@/lib/accounts/web-sessions";
+import { describeUserAgent } from "@/lib/http/user-agent";
 import { currentAccount } from "@/app/_server/mail";
 import { Icon } from "@/app/_components/icons";
 import { SignOutButton } from "@/app/_components/sign-out-button";
 import { TwoStepSection } from "./_components/two-step-section";
+import { SessionsSection, type SessionDto } from "./_components/sessions-section";
+import { HistorySection } from "./_components/history-section";
 import "../settings.css";
 
 export const metadata: Metadata = { title: "Security" };
@@ -14,7 +19,19 @@ export const metadata: Metadata = { title: "Security" };
 // for this account only.
 export default async function SecurityPage() {
   const account = await currentAccount();
-  const twoStep = await getTwoStepStatus(account.id);
+  const [twoStep, sessions, events] = await Promise.all([
+    getTwoStepStatus(account.id),
+    listWebSessions(account.id),
+    listSignInEvents(account.id, { limit: 50 }),
+  ]);
+  const sessionRows: SessionDto[] = sessions.map((s) => ({
+    id: s.id,
+    device: describeUserAgent(s.userAgent),
+    ip: s.lastIp,
+    firstSeen: s.createdAt.toISOString(),
+    lastSeen: s.lastSeenAt.toISOString(),
+    current: s.id === account.sessionId,
+  }));
   return (
     <div className="settings-page">
       <header className="settings-top">
@@ -41,6 +58,18 @@ export default async function SecurityPage() {
             on.
           </p>
           <Link href="/settings/app-passwords">Manage app passwords</Link>
+        </section>
+        <section aria-labelledby="sessions-heading" className="settings-card">
+          <h2 id="sessions-heading">Where you are signed in</h2>
+          <div className="table-scroll">
+            <SessionsSection sessions={sessionRows} />
+          </div>
+        </section>
+        <section aria-labelledby="history-heading" className="settings-card">
+          <h2 id="history-heading">Recent sign-ins</h2>
+          <div className="table-scroll">
+            <HistorySection events={events} />
+          </div>
         </section>
       </main>
     </div>
