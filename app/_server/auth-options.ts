@@ -1,15 +1,26 @@
 import "server-only";
-import type { NextAuthOptions, User } from "next-auth";
+import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { Provider } from "next-auth/providers/index";
 import { authenticate, type AuthenticatedAccount } from "@/lib/accounts/authenticate";
 import { accountForOidcLogin, oidcProviderId } from "@/lib/accounts/oidc-sign-in";
+import { beginPendingSignIn, completeSignInWithCode } from "@/lib/accounts/pending-sign-in";
+import { needsSecondStep } from "@/lib/accounts/two-step-factors";
 import { loadConfig, type OidcProviderConfig } from "@/lib/config";
 import { createWebSession, endWebSession } from "@/lib/accounts/web-sessions";
 import { isUserError } from "@/lib/errors";
 import { isStorableText } from "@/lib/validation/storable-text";
+import { SECOND_STEP_REQUIRED } from "@/app/(auth)/login/steps";
 import { CLIENT_IP_HEADER } from "./client-ip";
 import { checkSession } from "./session-check";
+import { noteSignInDevice } from "@/lib/accounts/known-devices";
+import { siteUrl } from "./site-url";
+import {
+  browserDeviceToken,
+  clearPendingSignInCookie,
+  pendingSignInFromCookie,
+  setPendingSignInCookie,
+} from "./pending-sign-in";
 
 declare module "next-auth" {
   interface User {
@@ -47,12 +58,25 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** The next-auth user of a sign-in, naming the server-side session the JWT will carry (sign-out deletes it). */
-async function sessionUser(
-  account: AuthenticatedAccount,
-  client: { ip: string; userAgent: string },
-): Promise<User> {
+type Client = { ip: string; userAgent: string };
+
+function clientOf(req: { headers?: unknown } | undefined): Client {
+  return {
+    ip: headerValue(req?.headers, CLIENT_IP_HEADER) ?? "unknown",
+    userAgent: headerValue(req?.headers, "user-agent") ?? "",
+  };
+}
+
+/** A sign-in that passed every step: its server-side session, and the user next-auth puts in the JWT. */
+async function startSession(account: AuthenticatedAccount, client: Client) {
+  // The server-side session the JWT will name; sign-out deletes it.
   const sessionId = await createWebSession(account.id, client);
+  // A browser new to the account gets the user a notice in their Inbox.
+  await noteSignInDevice(account, {
+    ...client,
+    token: await browserDeviceToken(),
+    securityUrl: `${await siteUrl()}/settings/security`,
+  });
   return {
     id: account.id,
     email: account.address,
@@ -83,13 +107,23 @@ function oidcProvider(config: OidcProviderConfig): Provider {
     async profile(claims: Record<string, unknown>) {
       try {
         const account = await accountForOidcLogin(config, claims);
-        return sessionUser(account, { ip: "unknown", userAgent: "" });
+        return startSession(account, { ip: "unknown", userAgent: "" });
       } catch (error) {
         if (isUserError(error)) console.warn(`web: single sign-on refused: ${error.message}`);
         throw error;
       }
     },
   };
+}
+
+/** Runs a sign-in step; a UserError's message goes to the form (next-auth passes it as `error`). */
+async function step<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUserError(error)) throw new Error(error.message);
+    throw error;
+  }
 }
 
 export const authOptions: NextAuthOptions = {
@@ -110,20 +144,35 @@ export const authOptions: NextAuthOptions = {
         if (!address || !password) throw new Error("Enter your address and password.");
         // No account's address holds a NUL, and the lookup would be a database error.
         if (!isStorableText(address)) throw new Error("Wrong address or password.");
-        const ip = headerValue(req?.headers, CLIENT_IP_HEADER) ?? "unknown";
-        const userAgent = headerValue(req?.headers, "user-agent") ?? "";
-        try {
-          const account = await authenticate(address, password, {
-            ip,
-            protocol: "web",
-            userAgent,
-          });
-          return sessionUser(account, { ip, userAgent });
-        } catch (error) {
-          // next-auth passes the message to the sign-in form as `error`.
-          if (isUserError(error)) throw new Error(error.message);
-          throw error;
-        }
+        const client = clientOf(req);
+        return step(async () => {
+          const account = await authenticate(address, password, { protocol: "web", ...client });
+          if (await needsSecondStep(account.id)) {
+            // No session yet: the browser gets a signed reference to the
+            // pending sign-in and is sent to the second step.
+            await setPendingSignInCookie(await beginPendingSignIn(account, client));
+            throw new Error(SECOND_STEP_REQUIRED);
+          }
+          return startSession(account, client);
+        });
+      },
+    }),
+    CredentialsProvider({
+      id: "second-step",
+      name: "Two-step verification",
+      credentials: { code: { label: "Code", type: "text" } },
+      async authorize(credentials, req) {
+        const code = typeof credentials?.code === "string" ? credentials.code.slice(0, 64) : "";
+        const client = clientOf(req);
+        return step(async () => {
+          // The account comes from the server-side row the signed cookie names, never from the form.
+          const ref = await pendingSignInFromCookie();
+          if (!ref)
+            throw new Error("Your sign-in took too long. Sign in again with your password.");
+          const account = await completeSignInWithCode(ref, code, client);
+          await clearPendingSignInCookie();
+          return startSession(account, client);
+        });
       },
     }),
     ...loadConfig().oidcProviders.map(oidcProvider),

@@ -1,14 +1,15 @@
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { cache } from "react";
-import { headers } from "next/headers";
 import { notFound } from "next/navigation";
-import { loadConfig } from "@/lib/config";
 import { isUserError, UserError } from "@/lib/errors";
-import { isSameOriginRequest, requestOrigin, type OriginPolicy } from "@/lib/http/request-origin";
+import { isSameOriginRequest } from "@/lib/http/request-origin";
 import type { MessageSummary } from "@/lib/store/list-messages";
 import { listMailboxes, type MailboxSummary } from "@/lib/store/read-mailboxes";
 import { getCurrentAccount, requireAccount } from "./session";
+import { originPolicy } from "./site-url";
+
+export { originPolicy, siteUrl } from "./site-url";
 
 // The webmail's server side: the signed-in account once per request, the
 // DTOs client components receive (strings and numbers only: no Dates, no
@@ -116,22 +117,6 @@ export function errorResponse(error: unknown): Response {
     status,
     headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
   });
-}
-
-/** Where this app's origin comes from: the request's Host, a trusted proxy's, PUBLIC_URL. */
-export function originPolicy(): OriginPolicy {
-  const config = loadConfig();
-  return { trustProxy: config.trustProxy, publicOrigin: config.web.publicOrigin };
-}
-
-/**
- * The site's URL for links people follow from elsewhere (invites):
- * PUBLIC_URL, else the address this request was made to.
- */
-export async function siteUrl(): Promise<string> {
-  const config = loadConfig();
-  if (config.web.publicOrigin) return config.web.publicUrl;
-  return requestOrigin(await headers(), originPolicy()) ?? config.web.publicUrl;
 }
 
 /**

@@ -150,7 +150,7 @@ export async function completeSignIn(
 }
 
 /** A lock set by a failure, in the admin's audit log (written by the service, not an admin). */
-function auditLockout(lockout: Lockout, context: LoginContext): Promise<void> {
+export function auditLockout(lockout: Lockout, context: LoginContext): Promise<void> {
   return recordAudit({
     actorId: null,
     actor: "sign-in throttle",

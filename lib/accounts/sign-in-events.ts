@@ -13,7 +13,8 @@ export type SignInEventInput = {
   /** The address tried: nothing is recorded when it names no account. */
   address: string;
   outcome: SignInOutcome;
-  protocol: LoginProtocol;
+  /** A sign-in protocol, or "web-2fa" for the second step of a web sign-in. */
+  protocol: LoginProtocol | "web-2fa";
   ip: string;
   userAgent?: string;
 };

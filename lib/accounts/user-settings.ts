@@ -197,6 +197,31 @@ export async function updateVacation(accountId: string, input: VacationInput): P
 }
 
 /**
+ * Checks the signed-in user's own password again before a sensitive change
+ * (password change, turning two-step off), through the sign-in rules: the
+ * same throttling and history as any sign-in. Errors name `field`.
+ */
+export async function verifyCurrentPassword(
+  address: string,
+  password: string,
+  context: Pick<LoginContext, "ip">,
+  field: string,
+): Promise<void> {
+  if (!password) throw new UserError("invalid_input", "Enter your current password.", field);
+  try {
+    await authenticate(address, password.slice(0, MAX_PASSWORD_LENGTH + 1), {
+      ip: context.ip,
+      protocol: "web",
+    });
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    const message =
+      error.code === "invalid_credentials" ? "Your current password is not right." : error.message;
+    throw new UserError(error.code, message, field);
+  }
+}
+
+/**
  * Changes the password after checking the current one through the login
  * rules (same throttling, so a left-open session cannot be used to guess
  * it). Ends every session of the account in the same transaction
@@ -213,20 +238,7 @@ export async function changePassword(
     select: { address: true },
   });
   if (!account) throw new UserError("not_found", "No such account.");
-  if (!input.currentPassword) {
-    throw new UserError("invalid_input", "Enter your current password.", "currentPassword");
-  }
-  try {
-    await authenticate(account.address, input.currentPassword.slice(0, MAX_PASSWORD_LENGTH + 1), {
-      ip: context.ip,
-      protocol: "web",
-    });
-  } catch (error) {
-    if (!isUserError(error)) throw error;
-    const message =
-      error.code === "invalid_credentials" ? "Your current password is not right." : error.message;
-    throw new UserError(error.code, message, "currentPassword");
-  }
+  await verifyCurrentPassword(account.address, input.currentPassword, context, "currentPassword");
   const weak = passwordProblem(input.newPassword, { address: account.address });
   if (weak) throw new UserError("weak_password", weak, "newPassword");
   if (input.newPassword === input.currentPassword) {

@@ -12,10 +12,12 @@ import {
 } from "../config/limits.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 import { isUuid } from "../store/list-messages.ts";
+import { UserError } from "../errors.ts";
 import { SIGN_IN_ACCOUNT_FIELDS, type AuthenticatedAccount } from "./authenticate.ts";
 
 export type SessionAccount = AuthenticatedAccount & { sessionId: string };
 
+/** What a session (or a pending sign-in, lib/accounts/pending-sign-in.ts) reads of its account. */
 export type SessionClient = { ip: string; userAgent?: string };
 
 /** Starts a session for a signed-in browser; returns its id (for the JWT). */
@@ -103,4 +105,56 @@ export async function getSessionAccount(ref: SessionRef): Promise<SessionAccount
     sessionVersion: account.sessionVersion,
     sessionId: ref.sessionId,
   };
+}
+
+export type WebSessionView = {
+  id: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  ip: string;
+  lastIp: string;
+  userAgent: string;
+};
+
+/** The account's live sessions (every signed-in browser), most recently used first. */
+export async function listWebSessions(accountId: string): Promise<WebSessionView[]> {
+  return db.webSession.findMany({
+    where: {
+      accountId,
+      lastSeenAt: { gt: new Date(Date.now() - WEB_SESSION_MAX_AGE_SECONDS * 1000) },
+    },
+    orderBy: { lastSeenAt: "desc" },
+    take: WEB_SESSIONS_PER_ACCOUNT,
+    select: {
+      id: true,
+      createdAt: true,
+      lastSeenAt: true,
+      ip: true,
+      lastIp: true,
+      userAgent: true,
+    },
+  });
+}
+
+/**
+ * Signs out one of the account's own sessions (the Security page's "Sign
+ * out"): that browser is refused at its next request. UserError not_found
+ * when the account has no such session, so another account's id does nothing.
+ */
+export async function signOutWebSession(accountId: string, sessionId: string): Promise<void> {
+  const { count } = isUuid(sessionId)
+    ? await db.webSession.deleteMany({ where: { accountId, id: sessionId } })
+    : { count: 0 };
+  if (count === 0) throw new UserError("not_found", "No such session.");
+}
+
+/** "Sign out everywhere else": every session of the account but `keepSessionId`. Returns how many ended. */
+export async function signOutOtherWebSessions(
+  accountId: string,
+  keepSessionId: string,
+): Promise<number> {
+  const { count } = await db.webSession.deleteMany({
+    where: { accountId, id: { not: keepSessionId } },
+  });
+  return count;
 }

@@ -29,5 +29,9 @@ export async function twoStepEnabledFor(accountId: string): Promise<boolean> {
  * a second factor, and the user revokes them on their own page.
  */
 export async function resetSecondFactors(tx: Tx, accountId: string): Promise<void> {
+  await tx.totpFactor.deleteMany({ where: { accountId } });
+  await tx.recoveryCode.deleteMany({ where: { accountId } });
+  // A sign-in waiting for its second step would wait for a factor that is gone.
+  await tx.pendingSignIn.deleteMany({ where: { accountId } });
   await tx.account.update({ where: { id: accountId }, data: { twoStepEnabledAt: null } });
 }

@@ -186,3 +186,22 @@ export const BULK_JOB_BATCH_SIZE = 200;
 
 /** How long a bulk job's runner holds it between batches; a dead runner's job is taken over after this. */
 export const BULK_JOB_LEASE_SECONDS = 30;
+// Two-step verification (lib/accounts/two-step-factors.ts, lib/accounts/pending-sign-in.ts).
+
+/** Authenticator codes are accepted one 30-second step either side of now (RFC 6238 §5.2 suggests at most one step of network delay). */
+export const TOTP_WINDOW_STEPS = 1;
+
+/** Recovery codes made when two-step is turned on: 10, as GitHub and Google give. */
+export const RECOVERY_CODE_COUNT = 10;
+
+/** A password step waits this long for its second step: 5 minutes, time to find a phone, short enough that a left browser does not keep a half sign-in. */
+export const PENDING_SIGN_IN_SECONDS = 5 * 60;
+
+/** An enrolment started but not confirmed is dropped after this: 15 minutes. */
+export const TOTP_ENROLMENT_SECONDS = 15 * 60;
+
+/** Browsers remembered per account for the new-device notice: 50, like the known networks; the least recently used go first. */
+export const KNOWN_DEVICES_KEPT = 50;
+
+/** The device cookie lives 400 days, the longest Chromium keeps a cookie. */
+export const DEVICE_COOKIE_SECONDS = 400 * 86_400;

@@ -77,14 +77,18 @@ export async function assertActionAdminOnly(
   request: Request,
   nonAdmin: BrowserContext,
 ): Promise<void> {
-  const headers = await actionHeaders(request);
-  const body = request.postDataBuffer() ?? Buffer.alloc(0);
   const path = new URL(request.url()).pathname;
   assert.equal(await replayAction(request, nonAdmin), 403, `action on ${path} as a non-admin`);
+  await assertActionNeedsSession(baseUrl, request);
+}
+
+/** Replays a captured server-action request with no session: it is sent to sign-in. */
+export async function assertActionNeedsSession(baseUrl: string, request: Request): Promise<void> {
+  const path = new URL(request.url()).pathname;
   const anonymous = await fetch(`${baseUrl}${path}`, {
     method: "POST",
-    headers,
-    body: new Uint8Array(body),
+    headers: await actionHeaders(request),
+    body: new Uint8Array(request.postDataBuffer() ?? Buffer.alloc(0)),
     redirect: "manual",
   });
   const redirect = anonymous.headers.get("x-action-redirect") ?? anonymous.headers.get("location");

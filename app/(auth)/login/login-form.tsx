@@ -1,44 +1,20 @@
 "use client";
 
-import { signIn } from "next-auth/react";
-import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { StepError, useSignInStep } from "./sign-in-step";
 
 export function LoginForm({ defaultAddress }: { defaultAddress: string }) {
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const router = useRouter();
-
-  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setPending(true);
-    setError(null);
-    const result = await signIn("credentials", {
+  const { error, pending, onSubmit } = useSignInStep(
+    "credentials",
+    (form) => ({
       address: String(form.get("address") ?? ""),
       password: String(form.get("password") ?? ""),
-      redirect: false,
-    });
-    if (!result || result.error) {
-      setPending(false);
-      setError(
-        result?.error && result.error !== "CredentialsSignin"
-          ? result.error
-          : "Sign-in failed. Try again.",
-      );
-      return;
-    }
-    router.replace("/mail");
-    router.refresh();
-  }
+    }),
+    "Sign-in failed. Try again.",
+  );
 
   return (
     <form onSubmit={onSubmit} noValidate>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <StepError error={error} />
       <div className="field">
         <label htmlFor="address">Address</label>
         <input

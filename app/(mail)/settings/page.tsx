@@ -65,6 +65,13 @@ export default async function SettingsPage() {
           <h2 id="password-heading">Password</h2>
           <PasswordForm address={settings.address} />
         </section>
+        <section aria-labelledby="security-heading" className="settings-card">
+          <h2 id="security-heading">Security</h2>
+          <p className="hint">
+            Two-step verification, app passwords for mail apps, and where you are signed in.
+          </p>
+          <Link href="/settings/security">Security settings</Link>
+        </section>
       </main>
     </div>
   );

@@ -5,6 +5,7 @@
 // app passwords.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Secret, TOTP } from "otpauth";
 import { useTestDatabase } from "../../helpers/db.ts";
 import { makeAccount } from "../../helpers/accounts.ts";
 
@@ -13,6 +14,7 @@ const { db } = await import("../../../lib/db.ts");
 const policy = await import("../../../lib/auth/two-step-policy.ts");
 const { createAppPassword, listAppPasswords } = await import("../../../lib/auth/app-passwords.ts");
 const { UserError } = await import("../../../lib/errors.ts");
+const factors = await import("../../../lib/accounts/two-step-factors.ts");
 
 const DAY = 86_400_000;
 const isCode = (code: string) => (e: unknown) => e instanceof UserError && e.code === code;
@@ -60,13 +62,19 @@ test("the admins' requirement covers admins only; bad input is refused", async (
   assert.equal(await policy.mustEnrolTwoStep(admin.id), false);
 });
 
-test("resetting a user's second factor turns two-step off and keeps app passwords", async () => {
+test("resetting a user's second factor removes the authenticator app and recovery codes, turns two-step off and keeps app passwords", async () => {
   const user = await makeAccount("lostphone");
-  await db.account.update({ where: { id: user.id }, data: { twoStepEnabledAt: new Date() } });
+  // Enrolled as the Security page does: an app confirmed by its first code.
+  const enrolment = await factors.startTotpEnrolment(user.id);
+  const secret = new TOTP({ secret: Secret.fromBase32(enrolment.secret) });
+  const codes = await factors.confirmTotpEnrolment(user.id, secret.generate());
+  assert.equal(codes.length, 10);
   await createAppPassword(user.id, "Phone");
   assert.deepEqual(await policy.resetTwoStepOf(user.id), { address: user.address });
   const after = await db.account.findUniqueOrThrow({ where: { id: user.id } });
   assert.equal(after.twoStepEnabledAt, null);
+  assert.equal(await db.totpFactor.count({ where: { accountId: user.id } }), 0);
+  assert.equal(await db.recoveryCode.count({ where: { accountId: user.id } }), 0);
   assert.equal((await listAppPasswords(user.id)).length, 1);
   await assert.rejects(policy.resetTwoStepOf("nope"), isCode("not_found"));
 });

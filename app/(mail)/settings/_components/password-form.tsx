@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useRef } from "react";
+import { SECOND_STEP_PATH, SECOND_STEP_REQUIRED } from "@/app/(auth)/login/steps";
 import { changePasswordAction } from "../actions";
 import { Field, FormStatus, SaveButton, useSettingsForm } from "./form-parts";
 
@@ -21,6 +22,11 @@ export function PasswordForm({ address }: { address: string }) {
         password: String(form.get("newPassword") ?? ""),
         redirect: false,
       });
+      if (signedIn?.error === SECOND_STEP_REQUIRED) {
+        // Two-step is on: this browser signs in again with a code too.
+        router.push(SECOND_STEP_PATH);
+        return { error: "Password changed. Enter a code to sign in again." };
+      }
       if (!signedIn || signedIn.error) {
         router.push(`/login?address=${encodeURIComponent(address)}`);
         return { error: "Password changed. Sign in again with the new password." };
