@@ -30,6 +30,8 @@ import type { AcceptedRecipient, ListInfo } from "./resolve-recipient.ts";
 import { HEAD_BYTES, type SpooledMessage } from "./spool.ts";
 import { startVacationReplies } from "./vacation.ts";
 import { getSpamSettings } from "../spam/settings.ts";
+import { scoreSpam } from "../spam/classifier/index.ts";
+import { senderListVerdict } from "../spam/sender-lists.ts";
 import { checkDnsLists } from "../spam/dns-lists.ts";
 import { countRejectedMessage } from "../store/mail-volume.ts";
 import {
@@ -37,7 +39,6 @@ import {
   combineReasons,
   decideCopies,
   senderListReasons,
-  noContentScorer,
   rejectionOf,
   rejectionText,
   spamHeaderFields,
@@ -100,7 +101,7 @@ export type InboundOptions = {
   hostname: string;
   resolver: DnsResolver;
   now?: Date;
-  /** The verdict pipeline's content step; default no opinion (noContentScorer). */
+  /** The verdict pipeline's content step; default the built-in classifier (lib/spam/classifier). */
   contentScorer?: ContentScorer;
   /** Where a failing content scorer is reported (it never fails the delivery). */
   log?: (line: string) => void;
@@ -219,9 +220,14 @@ async function deliverNow(
   const decisions = await decideCopies({
     accountIds: [...new Set(planned.flatMap((s) => s.accountIds))],
     messageReasons,
-    scorer: options.contentScorer ?? noContentScorer,
+    // The built-in classifier unless the gateway was given another scorer.
+    scorer: options.contentScorer ?? scoreSpam,
     source: () => readScoredBytes(message),
     settings: spamSettings,
+    senderList: (accountId) => {
+      const from = parsed.message.from?.address;
+      return from ? senderListVerdict(accountId, from) : Promise.resolve(null);
+    },
     onScorerError: (error) =>
       options.log?.(`delivery ${session.id}: content scorer failed: ${(error as Error).message}`),
   });

@@ -190,6 +190,8 @@ export async function decideCopies(input: {
   /** Read once, only when the scorer is asked. */
   source: () => Promise<Buffer>;
   settings: Pick<SpamSettings, "contentJunkThreshold" | "contentRejectThreshold">;
+  /** The recipient's own lists (lib/spam/sender-lists.ts) for this message's sender. */
+  senderList?: (accountId: string) => Promise<"block" | "safe" | null>;
   onScorerError?: (error: unknown) => void;
 }): Promise<CopyDecision[]> {
   const { settings } = input;
@@ -201,7 +203,13 @@ export async function decideCopies(input: {
     input.accountIds.map(async (accountId): Promise<CopyDecision> => {
       const reasons = [...input.messageReasons];
       let score: number | null = null;
-      if (input.scorer !== noContentScorer) {
+      // Outlook.com's lists: a blocked sender's mail is Junk; a safe sender's
+      // is never Junk for its content (a failed authentication still counts:
+      // anyone can write a safe sender's address).
+      const listed = (await input.senderList?.(accountId)) ?? null;
+      if (listed === "block")
+        reasons.push({ code: "blocked-sender", action: "junk", text: "You blocked this sender" });
+      if (input.scorer !== noContentScorer && listed !== "safe") {
         try {
           source ??= input.source();
           const opinion = await input.scorer({ accountId, source: await source });
