@@ -17,6 +17,8 @@ import { startImap } from "./imap/start.ts";
 import { startPop3 } from "./pop3/start.ts";
 import { SearchIndexer } from "../lib/store/search-indexer.ts";
 import type { ContentScorer } from "../lib/spam/verdict.ts";
+import { scoreSpam } from "../lib/spam/classifier/index.ts";
+import { withRspamd } from "../lib/spam/rspamd.ts";
 import { SpamMaintenance, spamMaintenanceJobs } from "../lib/spam/maintenance.ts";
 
 export type GatewayOptions = {
@@ -129,7 +131,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     },
     tls,
     resolver,
-    contentScorer: options.contentScorer,
+    contentScorer:
+      options.contentScorer ??
+      (config.rspamd
+        ? withRspamd(scoreSpam, { baseUrl: config.rspamd.url, timeoutMs: config.rspamd.timeoutMs })
+        : undefined),
     spoolDir,
     log,
     track,

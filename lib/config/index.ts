@@ -87,6 +87,9 @@ const envSchema = z.object({
   UNDO_SEND_SECONDS: z.coerce.number().int().min(0).max(120).default(10),
   // Mail in Junk older than this many days is deleted for good (0: never).
   JUNK_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  // Optional external scanner (lib/spam/rspamd.ts): rspamd's normal worker, e.g. http://rspamd:11333.
+  RSPAMD_URL: z.url().optional(),
+  RSPAMD_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   // Key of the Sender Rewriting Scheme for forwarded mail (lib/relay/srs.ts); every
   // gateway instance needs the same one. Empty: NEXTAUTH_SECRET's is used; neither: no SRS.
   SRS_SECRET: z.string().default(""),
@@ -156,6 +159,8 @@ export type Config = {
   compose: { undoSendSeconds: number };
   /** Days mail stays in Junk before the gateway deletes it (lib/spam/junk-retention.ts); 0: forever. */
   junkRetentionDays: number;
+  /** rspamd asked beside the built-in classifier; null: the classifier alone. */
+  rspamd: { url: string; timeoutMs: number } | null;
   /** Null when no secret is configured: forwards keep the original envelope sender. */
   srsSecret: string | null;
   /** OpenID Connect single sign-on, at most one provider per hosted domain (OIDC_PROVIDERS). */
@@ -253,6 +258,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     compose: { undoSendSeconds: e.UNDO_SEND_SECONDS },
     junkRetentionDays: e.JUNK_RETENTION_DAYS,
+    rspamd: e.RSPAMD_URL ? { url: e.RSPAMD_URL, timeoutMs: e.RSPAMD_TIMEOUT_MS } : null,
     srsSecret: e.SRS_SECRET || (e.NEXTAUTH_SECRET ? `srs:${e.NEXTAUTH_SECRET}` : null),
   };
 }

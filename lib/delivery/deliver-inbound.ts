@@ -224,6 +224,12 @@ async function deliverNow(
     scorer: options.contentScorer ?? scoreSpam,
     source: () => readScoredBytes(message),
     settings: spamSettings,
+    envelope: {
+      clientIp: session.clientIp,
+      helo: session.helo,
+      mailFrom: envelope.mailFrom,
+      recipients: envelope.recipients.map((r) => r.address),
+    },
     senderList: (accountId) => {
       const from = parsed.message.from?.address;
       return from ? senderListVerdict(accountId, from) : Promise.resolve(null);

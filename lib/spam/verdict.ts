@@ -43,7 +43,16 @@ export type SpamVerdict = {
 export type ContentScorer = (input: {
   accountId: string;
   source: Buffer;
+  /** The SMTP transaction, for scanners that weigh it (rspamd); absent outside the MX. */
+  envelope?: ScoredEnvelope;
 }) => Promise<{ spamProbability: number; reasons: string[] } | null>;
+
+export type ScoredEnvelope = {
+  clientIp: string;
+  helo: string;
+  mailFrom: string;
+  recipients: string[];
+};
 
 /** No content filter: no opinion on anything. */
 export const noContentScorer: ContentScorer = async () => null;
@@ -192,6 +201,7 @@ export async function decideCopies(input: {
   settings: Pick<SpamSettings, "contentJunkThreshold" | "contentRejectThreshold">;
   /** The recipient's own lists (lib/spam/sender-lists.ts) for this message's sender. */
   senderList?: (accountId: string) => Promise<"block" | "safe" | null>;
+  envelope?: ScoredEnvelope;
   onScorerError?: (error: unknown) => void;
 }): Promise<CopyDecision[]> {
   const { settings } = input;
@@ -212,7 +222,11 @@ export async function decideCopies(input: {
       if (input.scorer !== noContentScorer && listed !== "safe") {
         try {
           source ??= input.source();
-          const opinion = await input.scorer({ accountId, source: await source });
+          const opinion = await input.scorer({
+            accountId,
+            source: await source,
+            envelope: input.envelope,
+          });
           if (opinion && Number.isFinite(opinion.spamProbability)) {
             score = Math.min(1, Math.max(0, opinion.spamProbability));
             const why = opinion.reasons.filter((r) => r.trim() !== "").slice(0, 5);
