@@ -29,11 +29,13 @@ const imap = { ip: "198.51.100.20", protocol: "imap" as const };
 
 test("make an app password, see it once, use it over IMAP, revoke it", async () => {
   const account = await makeAccount("tess");
-  await db.account.update({ where: { id: account.id }, data: { twoStepEnabledAt: new Date() } });
   const context = await newContext(browser, web.url);
   context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   await signIn(page, account.address);
+  // Two-step turned on after this browser signed in (its second step is
+  // test/e2e/two-step.test.ts's): from now on mail protocols want app passwords.
+  await db.account.update({ where: { id: account.id }, data: { twoStepEnabledAt: new Date() } });
   await page.goto("/settings/app-passwords");
   await page.getByRole("heading", { name: "App passwords" }).waitFor();
   assert.match(await page.getByTestId("two-step-state").innerText(), /Two-step verification is on/);
