@@ -76,6 +76,9 @@ test("message view: Block sender files it in Junk; Never send to Junk makes the 
   try {
     await signIn(page, account.address);
     await page.getByText("Sunday lunch").first().click();
+    // The reading pane shows this message before its buttons are used (on a
+    // loaded machine the one opened before may still be there).
+    await page.getByRole("heading", { name: "Sunday lunch" }).first().waitFor();
     await page.getByRole("button", { name: "Never send to Junk" }).click();
     await page
       .getByRole("status")
@@ -84,6 +87,7 @@ test("message view: Block sender files it in Junk; Never send to Junk makes the 
     assert.equal(await senderListVerdict(account.id, "gran@family.example"), "safe");
 
     await page.getByText("Your weekly offers").first().click();
+    await page.getByRole("heading", { name: "Your weekly offers" }).first().waitFor();
     await page.getByRole("button", { name: "Block sender" }).click();
     await page.getByRole("status").filter({ hasText: "Blocked offers@deals.example" }).waitFor();
     assert.equal(await senderListVerdict(account.id, "offers@deals.example"), "block");
