@@ -21,6 +21,7 @@ import { newUuidV7 } from "./ids.ts";
 import { encodeCursor, isUuid, listMessages } from "./list-messages.ts";
 import { lockMessages } from "./lock-messages.ts";
 import { applyLocked, type UndoableChange } from "./undo.ts";
+import { trainAfterCommit } from "../spam/training.ts";
 
 export type BulkScope = { folderId: string; query: null } | { folderId: null; query: string };
 
@@ -151,6 +152,7 @@ export async function runBulkJob(accountId: string, jobId: string): Promise<void
         // Our lease ran out and another runner took over: this batch is theirs.
         if (updated === 0) throw new LeaseLostError();
       });
+      await trainAfterCommit(accountId);
       if (finished) return;
     } catch (error) {
       if (error instanceof LeaseLostError) return;

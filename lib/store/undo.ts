@@ -18,6 +18,7 @@ import { newUuidV7 } from "./ids.ts";
 import { isUuid } from "./list-messages.ts";
 import { lockMessages, type LockedMessage } from "./lock-messages.ts";
 import { moveLockedMessages, specialMailboxId } from "./move-messages.ts";
+import { trainAfterCommit } from "../spam/training.ts";
 import { updateLockedFlags } from "./update-flags.ts";
 
 export type UndoableChange =
@@ -66,10 +67,13 @@ export async function changeWithUndo(
   if (change.kind === "move" && !isUuid(change.folderId)) {
     throw new UserError("not_found", "No such folder.");
   }
-  return db.$transaction(async (tx) => {
+  const outcome = await db.$transaction(async (tx) => {
     const rows = await lockMessages(tx, accountId, ids);
     return applyLocked(tx, accountId, rows, change);
   });
+  // A move into or out of Junk recorded the user's verdict: the models learn it now.
+  await trainAfterCommit(accountId);
+  return outcome;
 }
 
 /**
@@ -171,7 +175,7 @@ export async function latestUndo(accountId: string): Promise<UndoOffer | null> {
  */
 export async function undoChange(accountId: string, undoId: string): Promise<number> {
   if (!isUuid(undoId)) throw new UserError("not_found", "That can no longer be undone.");
-  return db.$transaction(async (tx) => {
+  const restored = await db.$transaction(async (tx) => {
     const [record] = await tx.$queryRaw<{ entries: unknown }[]>`
       DELETE FROM "UndoRecord"
       WHERE "accountId" = ${accountId}::uuid AND "id" = ${undoId}::uuid AND "expiresAt" > now()
@@ -179,6 +183,9 @@ export async function undoChange(accountId: string, undoId: string): Promise<num
     if (!record) throw new UserError("not_found", "That can no longer be undone.");
     return restoreEntries(tx, accountId, entriesSchema.parse(record.entries));
   });
+  // Undoing a Junk move takes its verdict back too.
+  await trainAfterCommit(accountId);
+  return restored;
 }
 
 /** Puts messages back as `entries` say they were, in the caller's transaction. */
