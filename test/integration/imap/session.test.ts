@@ -53,6 +53,7 @@ test("a stranger's wrong passwords are answered later and later, then NO [UNAVAI
       ok: /^t\d+ OK \[CAPABILITY .*\] Logged in$/,
       locked:
         /^t\d+ NO \[UNAVAILABLE\] Too many failed sign-ins to this account from your network\. Try again in 15 minutes\.$/,
+      busy: /^t\d+ NO \[UNAVAILABLE\] Too many sign-ins to this account are being checked at once from your network\. Try again in a moment\.$/,
     },
     { stranger: "127.0.0.7", owner: "127.0.0.8" },
   );

@@ -143,6 +143,7 @@ test("a stranger's failures close the connection, are answered later and later, 
       // RFC 2449 §8.1.1: not allowed to log in again until the delay has passed.
       locked:
         /^-ERR \[LOGIN-DELAY\] Too many failed sign-ins to this account from your network\. Try again in 15 minutes\.$/,
+      busy: /^-ERR \[LOGIN-DELAY\] Too many sign-ins to this account are being checked at once from your network\. Try again in a moment\.$/,
     },
     { stranger: "127.0.0.4", owner: "127.0.0.5" },
   );

@@ -128,6 +128,7 @@ print(json.dumps("%d %s" % (code, text.decode())))
       ok: /^235 /,
       locked:
         /^454 4\.7\.0 Too many failed sign-ins to this account from your network\. Try again in 15 minutes\.$/,
+      busy: /^454 4\.7\.0 Too many sign-ins to this account are being checked at once from your network\. Try again in a moment\.$/,
     },
     { stranger: "127.0.0.2", owner: "127.0.0.3" },
   );
