@@ -5,9 +5,9 @@ import type { Provider } from "next-auth/providers/index";
 import { authenticate, type AuthenticatedAccount } from "@/lib/accounts/authenticate";
 import { accountForOidcLogin, oidcProviderId } from "@/lib/accounts/oidc-sign-in";
 import { beginPendingSignIn, completeSignInWithCode } from "@/lib/accounts/pending-sign-in";
-import { needsSecondStep } from "@/lib/accounts/two-step-factors";
 import { loadConfig, type OidcProviderConfig } from "@/lib/config";
 import { createWebSession, endWebSession } from "@/lib/accounts/web-sessions";
+import { twoStepEnabledFor } from "@/lib/auth/two-step";
 import { isUserError } from "@/lib/errors";
 import { isStorableText } from "@/lib/validation/storable-text";
 import { SECOND_STEP_REQUIRED } from "@/app/(auth)/login/steps";
@@ -147,7 +147,7 @@ export const authOptions: NextAuthOptions = {
         const client = clientOf(req);
         return step(async () => {
           const account = await authenticate(address, password, { protocol: "web", ...client });
-          if (await needsSecondStep(account.id)) {
+          if (await twoStepEnabledFor(account.id)) {
             // No session yet: the browser gets a signed reference to the
             // pending sign-in and is sent to the second step.
             await setPendingSignInCookie(await beginPendingSignIn(account, client));

@@ -9,7 +9,6 @@ import { RECOVERY_CODE_COUNT, TOTP_ENROLMENT_SECONDS } from "../config/limits.ts
 import { hashPassword, verifyPassword } from "../auth/password.ts";
 import { matchTotpStep, newTotpSecret, totpUri } from "../auth/totp.ts";
 import { newRecoveryCode, normalizeRecoveryCode } from "../auth/recovery-codes.ts";
-import { isTwoStepEnabled } from "../auth/two-step.ts";
 
 export type TwoStepStatus = {
   enabledAt: Date | null;
@@ -33,15 +32,6 @@ export async function getTwoStepStatus(accountId: string): Promise<TwoStepStatus
     totp: Boolean(account.totpFactor?.confirmedAt),
     recoveryCodesLeft: account._count.recoveryCodes,
   };
-}
-
-/** Whether the account's sign-in needs a second step. */
-export async function needsSecondStep(accountId: string): Promise<boolean> {
-  const account = await db.account.findUnique({
-    where: { id: accountId },
-    select: { twoStepEnabledAt: true },
-  });
-  return account !== null && isTwoStepEnabled(account);
 }
 
 export type TotpEnrolment = { secret: string; uri: string };
