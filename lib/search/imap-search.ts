@@ -40,6 +40,10 @@ function regexEscape(value: string): string {
 // other octets into \nnn, so it is valid text whatever the message holds.
 const HEADER_TEXT = sql`encode(substring(s."raw" from 1 for GREATEST(position('\\x0d0a0d0a'::bytea in s."raw"), 1)), 'escape')`;
 
+// The header block with RFC 5322 §3.2.2 comments (one level) taken out and
+// the folding white space around "@" closed up: addresses as they read.
+const ADDRESS_TEXT = sql`regexp_replace(regexp_replace(${HEADER_TEXT}, '\\([^()]*\\)', '', 'g'), '[ \\t]*@[ \\t]*', '@', 'g')`;
+
 // "Date: Sun, 25 Mar 2007 01:02:03 +0200" as the date 2007-03-25, or NULL.
 // make_date never sees an impossible day: those are NULL first.
 const DATE_PARTS = sql`regexp_match(${HEADER_TEXT}, '(?:^|\n)date:[ \t]*(?:[a-z]+,[ \t]*)?([0-9]{1,2})[ \t]+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[ \t]+([0-9]{4})', 'i')`;
@@ -69,12 +73,22 @@ export function imapSearchCondition(key: ImapSearchKey): Sql {
       return key.set
         ? sql`(${key.keyword} = ANY(m."keywords"))`
         : sql`NOT (${key.keyword} = ANY(m."keywords"))`;
-    case "address":
-      if (key.field === "from")
-        return sql`(m."fromAddress" ILIKE ${contains(key.value)} OR m."fromName" ILIKE ${contains(key.value)})`;
-      if (key.field === "to") return sql`(m."toList"::text ILIKE ${contains(key.value)})`;
-      if (key.field === "cc") return sql`(m."ccList"::text ILIKE ${contains(key.value)})`;
-      return headerMatch("bcc", key.value);
+    case "address": {
+      // Every address of the header counts, with its display name, comments
+      // and group names, as Dovecot matches (imaptest's search-addresses):
+      // the stored fields (decoded names, the first From), then the field
+      // as written, then the field with comments gone and the spaces around
+      // "@" closed ("<user (c)@ (c) domain.org>" is user@domain.org).
+      const stored =
+        key.field === "from"
+          ? sql`m."fromAddress" ILIKE ${contains(key.value)} OR m."fromName" ILIKE ${contains(key.value)} OR `
+          : key.field === "to"
+            ? sql`m."toList"::text ILIKE ${contains(key.value)} OR `
+            : key.field === "cc"
+              ? sql`m."ccList"::text ILIKE ${contains(key.value)} OR `
+              : sql``;
+      return sql`(${stored}${headerMatch(key.field, key.value)} OR ${headerMatch(key.field, key.value, ADDRESS_TEXT)})`;
+    }
     case "subject":
       return sql`(m."subject" ILIKE ${contains(key.value)})`;
     case "header":
@@ -123,10 +137,10 @@ export function imapSearchCondition(key: ImapSearchKey): Sql {
   }
 }
 
-function headerMatch(field: string, value: string): Sql {
+function headerMatch(field: string, value: string, text = HEADER_TEXT): Sql {
   // RFC 3501: HEADER with an empty string matches every message with the field.
   const pattern = `(^|\\n)${regexEscape(field)}:([^\\n]|\\n[ \\t])*${regexEscape(value)}`;
-  return sql`(${HEADER_TEXT} ~* ${pattern})`;
+  return sql`(${text} ~* ${pattern})`;
 }
 
 /** Whether a key reads MessageSource (body, header or text keys). */
@@ -137,7 +151,7 @@ export function needsSource(key: ImapSearchKey): boolean {
     case "header":
       return true;
     case "address":
-      return key.field === "bcc";
+      return true;
     case "date":
       return key.field === "sent";
     case "not":

@@ -11,6 +11,7 @@ import { newUidValidity } from "./mailboxes.ts";
 import { moveLockedMessages, specialMailboxId } from "./move-messages.ts";
 import { notifyMailboxChanges } from "./notify-change.ts";
 import type { MailboxSummary } from "./read-mailboxes.ts";
+import { renameSubscriptions, subscribeName } from "./subscribe-folder.ts";
 
 /** Longest folder name, all levels together: Dovecot and Cyrus allow about this much. */
 export const MAX_FOLDER_NAME_LENGTH = 200;
@@ -129,10 +130,10 @@ export async function createFolder(
           accountId,
           name,
           uidValidity,
-          subscribed: options.subscribed ?? true,
         },
         select: { id: true, name: true, specialUse: true, messageCount: true, unreadCount: true },
       });
+      if (options.subscribed ?? true) await subscribeName(tx, accountId, name);
       await notifyMailboxChanges(tx, accountId, [row.id], "mailbox");
       return row;
     });
@@ -167,6 +168,7 @@ export async function renameFolder(
         WHERE "accountId" = ${accountId}::uuid
           AND ("id" = ${folder.id}::uuid OR left("name", ${prefix.length}::int) = ${prefix})
         RETURNING "id"::text AS "id"`;
+      await renameSubscriptions(tx, accountId, folder.name, name);
       await notifyMailboxChanges(
         tx,
         accountId,

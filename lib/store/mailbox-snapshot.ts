@@ -17,7 +17,6 @@ export type MailboxState = {
   id: string;
   name: string;
   specialUse: SpecialUse | null;
-  subscribed: boolean;
   uidValidity: number;
   uidNext: number;
   /** Messages from this uid on are \Recent for the next read-write SELECT (recent-messages.ts). */
@@ -35,7 +34,7 @@ type MailboxRow = Omit<MailboxState, "highestModseq" | "totalBytes" | "uidNext" 
   uidValidity: number | string;
 };
 
-const MAILBOX_COLUMNS = sql`"id"::text AS "id", "name", "specialUse"::text AS "specialUse", "subscribed",
+const MAILBOX_COLUMNS = sql`"id"::text AS "id", "name", "specialUse"::text AS "specialUse",
   "uidValidity", "uidNext", "recentUid", "highestModseq"::text AS "highestModseq", "messageCount", "unreadCount",
   "totalBytes"::text AS "totalBytes"`;
 

@@ -32,4 +32,8 @@ export async function createDefaultMailboxes(tx: Tx, accountId: string): Promise
       uidValidity,
     })),
   });
+  // Subscribed, as the webmail's folders are (RFC 3501 §6.3.6).
+  await tx.folderSubscription.createMany({
+    data: DEFAULT_MAILBOXES.map((m) => ({ accountId, name: m.name })),
+  });
 }

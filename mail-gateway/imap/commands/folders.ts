@@ -12,7 +12,7 @@ import {
   type MailboxState,
 } from "../../../lib/store/mailbox-snapshot.ts";
 import { countRecentMessages } from "../../../lib/store/recent-messages.ts";
-import { setFolderSubscribed } from "../../../lib/store/subscribe-folder.ts";
+import { listSubscriptions, setFolderSubscribed } from "../../../lib/store/subscribe-folder.ts";
 import { encodeMailboxName } from "../mutf7.ts";
 import type { Command, StatusItem } from "../parse.ts";
 import { CommandFailure, type CommandHandler, type ImapSession } from "../session.ts";
@@ -139,8 +139,19 @@ const rename: CommandHandler = async (session, command) => {
 
 const subscribe: CommandHandler = async (session, command) => {
   const c = command as Of<"SUBSCRIBE" | "UNSUBSCRIBE">;
-  const mailbox = await mailboxOrThrow(session, c.mailbox);
-  await setFolderSubscribed(session.account!.id, mailbox.id, c.name === "SUBSCRIBE");
+  const accountId = session.account!.id;
+  const mailbox = await findMailboxByName(accountId, c.mailbox);
+  if (c.name === "SUBSCRIBE") {
+    if (!mailbox) throw new CommandFailure("NO", "NONEXISTENT", `No folder named ${c.mailbox}`);
+    await setFolderSubscribed(accountId, mailbox.name, true);
+    return;
+  }
+  // RFC 9051 §6.3.10: the name of a deleted folder can be unsubscribed too.
+  const name = mailbox?.name ?? c.mailbox;
+  const subscribed = await listSubscriptions(accountId);
+  if (!subscribed.some((s) => s.toLowerCase() === name.toLowerCase()))
+    throw new CommandFailure("NO", "NONEXISTENT", `${c.mailbox} is not subscribed`);
+  await setFolderSubscribed(accountId, name, false);
 };
 
 /** RFC 3501 §6.3.8 pattern: "*" matches anything, "%" anything but the delimiter. */
@@ -158,6 +169,16 @@ function matches(name: string, regex: RegExp): boolean {
   return regex.test(name) || (name === "INBOX" && new RegExp(regex.source, "is").test(name));
 }
 
+/** Every name and the names above it ("a/b/c" gives "a", "a/b" and itself). */
+function withParents(names: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const name of names) {
+    const levels = name.split("/");
+    for (let i = 1; i <= levels.length; i++) out.add(levels.slice(0, i).join("/"));
+  }
+  return out;
+}
+
 const list: CommandHandler = async (session, command) => {
   const c = command as Of<"LIST" | "LSUB">;
   if (c.name === "LIST" && c.patterns.length === 1 && c.patterns[0] === "") {
@@ -165,51 +186,60 @@ const list: CommandHandler = async (session, command) => {
     session.untagged('LIST (\\Noselect) "/" ""');
     return;
   }
-  const mailboxes = await listMailboxStates(session.account!.id);
+  const accountId = session.account!.id;
+  const lsub = c.name === "LSUB";
+  const bySubscription = lsub || c.selectSubscribed;
+  const [mailboxes, subscriptions] = await Promise.all([
+    listMailboxStates(accountId),
+    bySubscription || c.returnSubscribed ? listSubscriptions(accountId) : [],
+  ]);
   const byName = new Map(mailboxes.map((m) => [imapName(m), m]));
+  const byLowerName = new Map(mailboxes.map((m) => [m.name.toLowerCase(), imapName(m)]));
+  // A subscription names its folder when there is one, else the name alone
+  // (a deleted folder's, RFC 5258 §3.4 \NonExistent).
+  const subscribed = new Set(subscriptions.map((s) => byLowerName.get(s.toLowerCase()) ?? s));
   // Parents that are not folders themselves show as \Noselect (RFC 3501 §6.3.8).
-  const names = new Set(byName.keys());
-  for (const name of byName.keys()) {
-    const levels = name.split("/");
-    for (let i = 1; i < levels.length; i++) names.add(levels.slice(0, i).join("/"));
-  }
+  const folderNames = withParents(byName.keys());
+  const names = bySubscription ? withParents([...folderNames, ...subscribed]) : folderNames;
   const regexes = c.patterns.map((p) => patternRegex(c.reference + p));
   const matched = (name: string) => regexes.some((r) => matches(name, r));
   const sorted = [...names].sort((a, b) =>
     a === "INBOX" ? -1 : b === "INBOX" ? 1 : a.localeCompare(b),
   );
-  const subscribed = (name: string) => byName.get(name)?.subscribed ?? false;
-  /** A subscribed folder below `name` that the patterns do not match themselves. */
+  /**
+   * RFC 5258 §3.5: a subscribed name below `name` that the patterns do not
+   * match themselves (one they match is listed on its own instead).
+   */
   const subscribedBelow = (name: string) =>
-    sorted.some((n) => n.startsWith(`${name}/`) && subscribed(n) && !matched(n));
-  const lsub = c.name === "LSUB";
+    [...subscribed].some((n) => n.startsWith(`${name}/`) && !matched(n));
   for (const name of sorted) {
     if (!matched(name)) continue;
     const mailbox = byName.get(name);
     let childInfo = false;
-    if (lsub || c.selectSubscribed) {
-      if (!subscribed(name)) {
-        // RFC 3501 §6.3.9: a parent of a subscribed folder that "%" stops
-        // at is listed as \Noselect; RFC 5258 §3.5 RECURSIVEMATCH gives it
-        // CHILDINFO instead.
-        if (!subscribedBelow(name) || (!lsub && !c.recursiveMatch)) continue;
-        if (lsub) {
-          session.send("* LSUB", [[atom("\\Noselect")], "/", wireName(name)]);
-          continue;
-        }
-        childInfo = true;
-      } else if (lsub) {
-        session.send("* LSUB", [mailbox ? [] : [atom("\\Noselect")], "/", wireName(name)]);
+    if (bySubscription && !subscribed.has(name)) {
+      // RFC 3501 §6.3.9: a parent of a subscribed folder that "%" stops at
+      // is listed by LSUB as \Noselect; RFC 5258 §3.5 RECURSIVEMATCH gives
+      // it CHILDINFO instead.
+      if (!subscribedBelow(name) || (!lsub && !c.recursiveMatch)) continue;
+      if (lsub) {
+        session.send("* LSUB", [[atom("\\Noselect")], "/", wireName(name)]);
         continue;
       }
+      childInfo = true;
+    }
+    if (lsub) {
+      session.send("* LSUB", [mailbox ? [] : [atom("\\Noselect")], "/", wireName(name)]);
+      continue;
     }
     const attributes: string[] = [];
-    if (!mailbox) attributes.push("\\Noselect");
-    const hasChildren = sorted.some((n) => n.startsWith(`${name}/`));
+    // RFC 5258 §3.4: \NonExistent (which implies \Noselect) for a name with
+    // no folder and none below it, such as a deleted folder still subscribed.
+    if (!mailbox) attributes.push(folderNames.has(name) ? "\\Noselect" : "\\NonExistent");
+    const hasChildren = [...folderNames].some((n) => n.startsWith(`${name}/`));
     attributes.push(hasChildren ? "\\HasChildren" : "\\HasNoChildren");
     if (mailbox?.specialUse && SPECIAL_USE_ATTRIBUTE[mailbox.specialUse])
       attributes.push(SPECIAL_USE_ATTRIBUTE[mailbox.specialUse]!);
-    if (subscribed(name) && (c.returnSubscribed || c.selectSubscribed))
+    if (subscribed.has(name) && (c.returnSubscribed || c.selectSubscribed))
       attributes.push("\\Subscribed");
     const values: ImapValue[] = [attributes.map(atom), "/", wireName(name)];
     if (childInfo) values.push([atom("CHILDINFO"), ["SUBSCRIBED"]]);
