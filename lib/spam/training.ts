@@ -10,7 +10,7 @@
 // twice does nothing, so moving back and forth ends with the latest verdict
 // counted once.
 import type { Tx } from "../db.ts";
-import { withTransaction, type SqlClient } from "../db/sql.ts";
+import { sql, withTransaction, type Sql, type SqlClient } from "../db/sql.ts";
 import { addMessageDeltas, applyTokenDeltas, type TokenDeltas } from "./classifier/token-store.ts";
 import { messageTokens } from "./classifier/tokenize.ts";
 
@@ -55,7 +55,29 @@ export async function recordSpamVerdicts(
   verdicts: { messageId: string; verdict: SpamVerdict }[],
 ): Promise<number> {
   if (verdicts.length === 0) return 0;
-  const rows = await tx.$queryRaw<{ n: bigint }[]>`
+  const { text, values } = spamVerdictsStatement(accountId, verdicts).toQuery();
+  const rows = await tx.$queryRawUnsafe<{ n: bigint }[]>(text, ...(values ?? []));
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** recordSpamVerdicts in a transaction of the plain pg pool (lib/db/sql.ts). */
+export async function recordSpamVerdictsWith(
+  client: SqlClient,
+  accountId: string,
+  verdicts: { messageId: string; verdict: SpamVerdict }[],
+): Promise<number> {
+  if (verdicts.length === 0) return 0;
+  const { rows } = await client.query<{ n: string }>(
+    spamVerdictsStatement(accountId, verdicts).toQuery(),
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+function spamVerdictsStatement(
+  accountId: string,
+  verdicts: { messageId: string; verdict: SpamVerdict }[],
+): Sql {
+  return sql`
     WITH v AS (
       SELECT DISTINCT ON (id) id, verdict
       FROM unnest(${verdicts.map((v) => v.messageId)}::uuid[], ${verdicts.map((v) => v.verdict)}::"SpamVerdict"[])
@@ -74,7 +96,6 @@ export async function recordSpamVerdicts(
       ON CONFLICT DO NOTHING
       RETURNING 1)
     SELECT count(*) AS n FROM queued`;
-  return Number(rows[0]?.n ?? 0);
 }
 
 /** One batch: claims queue rows, sums their deltas, writes them, marks them trained. */

@@ -7,6 +7,7 @@
 import type { Tx } from "../db.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import { MAIL_CHANGES_CHANNEL } from "./changes.ts";
+import { Sql } from "../db/sql.ts";
 
 export type MailboxChangeKind =
   /** Messages moved in from another folder. */
@@ -32,12 +33,24 @@ export async function notifyMailboxChanges(
     FROM unnest(${mailboxIds}::text[]) AS b(id)`;
 }
 
+/** The pieces of notifyUpdatedMailbox's SQL around its values (channel, accountId, kind). */
+const UPDATED_MAILBOX_NOTIFY = [
+  "pg_notify(",
+  ", json_build_object('accountId', ",
+  "::text, 'mailboxId', \"id\"::text, 'kind', ",
+  "::text)::text)::text",
+];
+
 /**
  * SQL for the RETURNING of an UPDATE of one "Mailbox" row: queues that
  * folder's notification in the same statement (one round trip fewer than
  * notifyMailboxChanges after it; same payload).
  */
 export function notifyUpdatedMailbox(accountId: string, kind: MailboxChangeKind): Prisma.Sql {
-  return Prisma.sql`pg_notify(${MAIL_CHANGES_CHANNEL}, json_build_object(
-      'accountId', ${accountId}::text, 'mailboxId', "id"::text, 'kind', ${kind}::text)::text)::text`;
+  return Prisma.sql(UPDATED_MAILBOX_NOTIFY, MAIL_CHANGES_CHANNEL, accountId, kind);
+}
+
+/** notifyUpdatedMailbox for statements of the plain pg pool (lib/db/sql.ts). */
+export function notifyUpdatedMailboxSql(accountId: string, kind: MailboxChangeKind): Sql {
+  return new Sql(UPDATED_MAILBOX_NOTIFY, [MAIL_CHANGES_CHANNEL, accountId, kind]);
 }

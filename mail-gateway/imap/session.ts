@@ -10,6 +10,7 @@ import type { MessageFlags } from "../../lib/store/deliver.ts";
 import { hearingChanges, subscribeToChanges } from "../../lib/live/index.ts";
 import { APP_PASSWORD_REVOKED, watchAppPassword } from "../../lib/auth/app-passwords.ts";
 import { readMailboxView, type MailboxState } from "../../lib/store/mailbox-snapshot.ts";
+import type { ChangedMailbox } from "../../lib/store/set-message-flags.ts";
 import { claimRecentMessages } from "../../lib/store/recent-messages.ts";
 import type { TlsCredentials } from "../smtp/tls.ts";
 import { authCommands } from "./commands/auth.ts";
@@ -134,6 +135,8 @@ export class ImapSession {
   private changeHeard = true;
   /** Changes heard to any folder of the account, counted. */
   private changesHeard = 0;
+  /** The running command's own change left the session up to date (ownChange): no sync after it. */
+  private upToDate = false;
 
   constructor(
     public socket: net.Socket | tls.TLSSocket,
@@ -302,6 +305,7 @@ export class ImapSession {
     }
     const handler = HANDLERS[command.name];
     const heardBefore = this.changesHeard;
+    this.upToDate = false;
     // A command's responses leave in one write (SELECT alone has nine
     // untagged lines), not a segment each. STARTTLS swaps the socket.
     const socket = this.socket;
@@ -340,7 +344,7 @@ export class ImapSession {
         // sync, would read an unchanged folder: skip that round trip. Changes
         // committed meanwhile are announced as soon as their notification
         // arrives (onChange), as when they commit just after a sync.
-        if (this.changeHeard || !hearingChanges() || !readsOnly(command))
+        if (!this.upToDate && (this.changeHeard || !hearingChanges() || !readsOnly(command)))
           await this.sync(!numbered);
       }
       this.write(`${command.tag} OK ${text ?? `${command.name} completed`}\r\n`);
@@ -599,6 +603,33 @@ export class ImapSession {
     // Held expunges are looked for again next time: keep the old mod-sequence.
     if (!heldExpunges) selected.highestModseq = view.mailbox.highestModseq;
     else this.changeHeard = true;
+  }
+
+  /**
+   * After the running command's own change to the selected folder, with the
+   * folder's state as the change's statement left it. When that state is
+   * the session's plus exactly this change (one mod-sequence more, uidNext
+   * unchanged, only the `removed` uids gone), nothing else happened since
+   * the last sync: the session takes the change (EXPUNGE responses for
+   * `removed`, which only EXPUNGE-allowing commands pass) and skips the sync
+   * after the command. Changes committed later are heard over LISTEN, as
+   * after any sync. Otherwise the usual sync runs.
+   */
+  ownChange(after: ChangedMailbox | null, removed: number[] = []): void {
+    const selected = this.selected;
+    if (!selected || !after) return;
+    const gone = new Set(removed);
+    if (
+      after.highestModseq !== selected.highestModseq + 1n ||
+      after.uidNext !== selected.uidNext ||
+      after.messageCount !== selected.uids.length - gone.size ||
+      removed.some((uid) => this.seqOf(uid) === 0)
+    )
+      return;
+    if (gone.size > 0)
+      this.applyExpunges(new Set(selected.uids.filter((uid) => !gone.has(uid))), true);
+    selected.highestModseq = after.highestModseq;
+    this.upToDate = true;
   }
 
   /** EXPUNGE for known uids no longer present (when allowed); returns whether some had to be held back. */

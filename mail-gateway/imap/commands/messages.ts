@@ -309,21 +309,17 @@ const store: CommandHandler = async (session, command) => {
   const system: FlagEdit["system"] = {};
   for (const [name, on] of Object.entries(flags.system))
     if (on) system[name as keyof typeof system] = true;
-  const before = selected.highestModseq;
-  const { changed, modified } = await setMessageFlags(
+  const { changed, modified, current, mailbox } = await setMessageFlags(
     session.account!.id,
     selected.id,
     uids,
     { mode: c.action.mode, system, keywords: flags.keywords },
     c.unchangedSince,
   );
-  // Our own change was reported here: sync need not report it again when
-  // nothing else happened in between.
-  if (changed.length > 0 && changed[0]!.modseq === before + 1n)
-    selected.highestModseq = changed[0]!.modseq;
-  const report = c.action.silent
-    ? changed
-    : await readMessageData(session.account!.id, selected.id, uids, { source: "none" });
+  // Our own change is reported here: the sync after the command need not
+  // read the folder again when nothing else happened in between.
+  session.ownChange(mailbox);
+  const report = c.action.silent ? changed : current;
   if (!c.action.silent || session.condstore) {
     for (const row of report) {
       const seq = session.seqOf(row.uid);
@@ -495,8 +491,10 @@ const expunge: CommandHandler = async (session, command) => {
       ? resolveSet(session, (command as Of<"UID EXPUNGE">).set, true)
       : null;
   if (uids !== null && uids.length === 0) return;
-  await expungeMessages(session.account!.id, selected.id, uids);
-  // The EXPUNGE responses come from the sync that ends every command.
+  const { expunged, mailbox } = await expungeMessages(session.account!.id, selected.id, uids);
+  // The EXPUNGE responses: from ownChange when nothing else changed, else
+  // from the sync that ends every command.
+  session.ownChange(mailbox, expunged);
 };
 
 const close: CommandHandler = async (session, command) => {
