@@ -92,6 +92,12 @@ export type Command = { tag: string } & (
   | { name: "SEARCH"; uid: boolean; key: ParsedSearchKey; returnOptions: string[] | null }
   | { name: "SORT"; uid: boolean; criteria: SortCriterion[]; key: ParsedSearchKey }
   | {
+      name: "THREAD";
+      uid: boolean;
+      algorithm: "REFERENCES" | "ORDEREDSUBJECT";
+      key: ParsedSearchKey;
+    }
+  | {
       name: "FETCH";
       uid: boolean;
       set: SequenceSet;
@@ -399,7 +405,7 @@ function parseTokens(t: Tokens): Command {
     uid = true;
     t.sp();
     name = t.atom("", "a UID command").toUpperCase();
-    if (!["FETCH", "STORE", "COPY", "MOVE", "SEARCH", "EXPUNGE", "SORT"].includes(name))
+    if (!["FETCH", "STORE", "COPY", "MOVE", "SEARCH", "EXPUNGE", "SORT", "THREAD"].includes(name))
       throw new ParseError(`UID ${name} is not a command`);
   }
   const command = parseArguments(t, tag, name, uid);
@@ -495,6 +501,8 @@ function parseArguments(t: Tokens, tag: string, name: string, uid: boolean): Com
       return parseSearch(t, tag, uid);
     case "SORT":
       return parseSort(t, tag, uid);
+    case "THREAD":
+      return parseThread(t, tag, uid);
     case "FETCH":
       return parseFetch(t, tag, uid);
     case "STORE":
@@ -879,6 +887,17 @@ function parseSort(t: Tokens, tag: string, uid: boolean): Command {
   t.sp();
   charsetThenSpace(t);
   return { tag, name: "SORT", uid, criteria, key: searchKeys(t) };
+}
+
+/** RFC 5256 §3: THREAD algorithm charset search-key... */
+function parseThread(t: Tokens, tag: string, uid: boolean): Command {
+  t.sp();
+  const algorithm = t.atom("", "a threading algorithm").toUpperCase();
+  if (algorithm !== "REFERENCES" && algorithm !== "ORDEREDSUBJECT")
+    throw new ParseError(`Unknown threading algorithm ${algorithm.slice(0, 30)}`);
+  t.sp();
+  charsetThenSpace(t);
+  return { tag, name: "THREAD", uid, algorithm, key: searchKeys(t) };
 }
 
 function searchString(t: Tokens): string {

@@ -17,6 +17,7 @@ import { authCommands } from "./commands/auth.ts";
 import { folderCommands } from "./commands/folders.ts";
 import { fetchSetsSeen, messageCommands } from "./commands/messages.ts";
 import { sortCommands } from "./commands/sort.ts";
+import { threadCommands } from "./commands/thread.ts";
 import { AUTOLOGOUT_MS, MAX_BAD_COMMANDS, PRELOGIN_TIMEOUT_MS } from "./limits.ts";
 import { parseCommand, ParseError, type Command, type CommandName } from "./parse.ts";
 import { CommandReader, type ReaderEvent } from "./reader.ts";
@@ -96,6 +97,7 @@ const STATES: Record<CommandName, readonly SessionState[]> = {
   "UID EXPUNGE": SELECTED,
   SEARCH: SELECTED,
   SORT: SELECTED,
+  THREAD: SELECTED,
   FETCH: SELECTED,
   STORE: SELECTED,
   COPY: SELECTED,
@@ -107,6 +109,7 @@ const HANDLERS: Partial<Record<CommandName, CommandHandler>> = {
   ...folderCommands,
   ...messageCommands,
   ...sortCommands,
+  ...threadCommands,
 };
 
 export class ImapSession {
@@ -177,6 +180,8 @@ export class ImapSession {
         "ESEARCH",
         "SORT",
         "SORT=DISPLAY",
+        "THREAD=ORDEREDSUBJECT",
+        "THREAD=REFERENCES",
         `APPENDLIMIT=${this.options.maxMessageBytes}`,
       );
     }
@@ -338,7 +343,8 @@ export class ImapSession {
           (command.name === "FETCH" ||
             command.name === "STORE" ||
             command.name === "SEARCH" ||
-            command.name === "SORT") &&
+            command.name === "SORT" ||
+            command.name === "THREAD") &&
           !command.uid;
         // A command that changed nothing, with no change heard since the last
         // sync, would read an unchanged folder: skip that round trip. Changes

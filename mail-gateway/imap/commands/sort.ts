@@ -6,8 +6,8 @@ import addressparser from "nodemailer/lib/addressparser/index.js";
 import { searchMailboxUids } from "../../../lib/search/imap-search.ts";
 import { readMessageData, type MessageData } from "../../../lib/store/mailbox-snapshot.ts";
 import { parseHeaderFields } from "../../../lib/mime/headers.ts";
-import type { Command, SortCriterion } from "../parse.ts";
-import type { CommandHandler } from "../session.ts";
+import type { Command, ParsedSearchKey, SortCriterion } from "../parse.ts";
+import type { CommandHandler, ImapSession } from "../session.ts";
 import { toSearchKey } from "./messages.ts";
 
 type Of<N extends Command["name"]> = Command & { name: N };
@@ -24,14 +24,28 @@ const BLOB = /^\[[^[\]]*\]\s*/;
 
 /** RFC 5256 §2.1: the base subject, uppercased for i;ascii-casemap. */
 export function baseSubject(subject: string): string {
+  return extractSubject(subject).base;
+}
+
+/**
+ * RFC 5256 §2.1 base subject extraction; `replyOrForward` when a "re:",
+ * "fw:"/"fwd:" leader, a "(fwd)" trailer or a "[fwd: ...]" wrapper was
+ * removed (what THREAD=REFERENCES §4 step 5 calls a reply or forward).
+ */
+export function extractSubject(subject: string): { base: string; replyOrForward: boolean } {
   let s = decode(subject).replace(/\s+/g, " ").trim();
+  let replyOrForward = false;
   for (;;) {
     // (2) trailers: "(fwd)" and white space.
-    s = s.replace(/(\s|\(fwd\))+$/i, "");
+    const trimmed = s.replace(/(\s|\(fwd\))+$/i, "");
+    if (/\(fwd\)/i.test(s.slice(trimmed.length))) replyOrForward = true;
+    s = trimmed;
     // (3)(4) leaders: blobs, "re:", "fw:", "fwd:" (each with an optional blob).
     for (;;) {
       const before = s;
-      s = s.replace(/^(\[[^[\]]*\]\s*)*(re|fwd?)\s*(\[[^[\]]*\]\s*)?:\s*/i, "");
+      const leader = s.replace(/^(\[[^[\]]*\]\s*)*(re|fwd?)\s*(\[[^[\]]*\]\s*)?:\s*/i, "");
+      if (leader !== s) replyOrForward = true;
+      s = leader;
       const blob = BLOB.exec(s);
       if (blob && s.length > blob[0].length) s = s.slice(blob[0].length);
       s = s.replace(/^\s+/, "");
@@ -40,9 +54,10 @@ export function baseSubject(subject: string): string {
     // (5) "[fwd: ...]" wrapping.
     const wrapped = /^\[fwd:\s*(.*)\]$/i.exec(s);
     if (!wrapped) break;
+    replyOrForward = true;
     s = wrapped[1]!;
   }
-  return s.replace(/[a-z]/g, (c) => c.toUpperCase());
+  return { base: s.replace(/[a-z]/g, (c) => c.toUpperCase()), replyOrForward };
 }
 
 /** RFC 5256 §3: the addr-mailbox of the first address, case-mapped; "" without one. */
@@ -69,7 +84,14 @@ function firstMailbox(value: string | undefined, display = false): string {
   }
 }
 
-type Keys = { row: MessageData; seq: number; header: Map<string, string> };
+/** A found message with what SORT and THREAD order it by. */
+export type Keys = { row: MessageData; seq: number; header: Map<string, string> };
+
+/** RFC 5256 §2.2 sent date: the Date header in UTC, else the internal date. */
+export function sentDate(k: Keys): number {
+  const parsed = Date.parse(k.header.get("date") ?? "");
+  return Number.isNaN(parsed) ? k.row.receivedAt.getTime() : parsed;
+}
 
 function sortValue(k: Keys, key: SortCriterion["key"]): string | number {
   switch (key) {
@@ -77,11 +99,8 @@ function sortValue(k: Keys, key: SortCriterion["key"]): string | number {
       return k.row.receivedAt.getTime();
     case "SIZE":
       return k.row.size;
-    case "DATE": {
-      // RFC 5256: the Date header in UTC, else the internal date.
-      const parsed = Date.parse(k.header.get("date") ?? "");
-      return Number.isNaN(parsed) ? k.row.receivedAt.getTime() : parsed;
-    }
+    case "DATE":
+      return sentDate(k);
     case "SUBJECT":
       return baseSubject(k.header.get("subject") ?? "");
     case "FROM":
@@ -97,16 +116,22 @@ function sortValue(k: Keys, key: SortCriterion["key"]): string | number {
   }
 }
 
-const sort: CommandHandler = async (session, command) => {
-  const c = command as Of<"SORT">;
+/**
+ * The messages of the selected folder that `key` finds, in sequence order,
+ * with their first header fields of each name when `needsHeader`.
+ */
+export async function readSearchKeys(
+  session: ImapSession,
+  key: ParsedSearchKey,
+  needsHeader: boolean,
+): Promise<Keys[]> {
   const selected = session.selected!;
   const accountId = session.account!.id;
   const maxUid = selected.uids.length > 0 ? selected.uids[selected.uids.length - 1]! : 0;
   const found =
     maxUid === 0
       ? []
-      : await searchMailboxUids(accountId, selected.id, toSearchKey(session, c.key), maxUid);
-  const needsHeader = c.criteria.some((k) => k.key !== "ARRIVAL" && k.key !== "SIZE");
+      : await searchMailboxUids(accountId, selected.id, toSearchKey(session, key), maxUid);
   const rows = await readMessageData(accountId, selected.id, found, {
     source: needsHeader ? "header" : "none",
   });
@@ -123,6 +148,13 @@ const sort: CommandHandler = async (session, command) => {
     row.raw = null;
     keyed.push({ row, seq, header });
   }
+  return keyed;
+}
+
+const sort: CommandHandler = async (session, command) => {
+  const c = command as Of<"SORT">;
+  const needsHeader = c.criteria.some((k) => k.key !== "ARRIVAL" && k.key !== "SIZE");
+  const keyed = await readSearchKeys(session, c.key, needsHeader);
   const values = keyed.map((k) => c.criteria.map((criterion) => sortValue(k, criterion.key)));
   const order = keyed.map((_, i) => i);
   order.sort((a, b) => {

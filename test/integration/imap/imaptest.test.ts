@@ -27,16 +27,6 @@ const NOT_YET_ANNOUNCED = [
   "search-context-update2",
   "search-context-update3",
   "search-partial",
-  "thread",
-  "thread-orderedsubject",
-  "thread-orderedsubject2",
-  "thread2",
-  "thread3",
-  "thread4",
-  "thread5",
-  "thread6",
-  "thread7",
-  "thread8",
 ];
 
 /** Still failing (issue 16): none. */
