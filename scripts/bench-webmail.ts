@@ -26,6 +26,8 @@ const corpusDir = path.resolve(root, "../shared/corpus/mime");
 const log = (line: string) => console.log(`[bench] ${line}`);
 const PASSWORD = "bench password bench password";
 
+class SkipJs extends Error {}
+
 const pgDir = await mkdtemp(path.join(tmpdir(), "mail-bench-pg-"));
 await chmod(pgDir, 0o755);
 const server = await startEmbeddedPostgres({
@@ -45,6 +47,8 @@ try {
   const { storeDelivery } = await import("../lib/store/deliver.ts");
   const { newUuidV7 } = await import("../lib/store/ids.ts");
   const { listMessages, listMessagesSql } = await import("../lib/store/list-messages.ts");
+  const { listConversations, listConversationsSql } =
+    await import("../lib/store/list-conversations.ts");
   const { getConversation, conversationSql } = await import("../lib/store/get-message.ts");
   const { searchMessages, searchSql, resolveScope } =
     await import("../lib/search/search-messages.ts");
@@ -138,6 +142,9 @@ try {
     (b) => b.specialUse !== "TRASH" && b.specialUse !== "JUNK" && b.specialUse !== "DRAFTS",
   );
   const generated = TOTAL - stored;
+  // Threads: a third of the generated messages reply to an earlier thread
+  // (any age), so the Inbox's conversation rows group 1 to many messages.
+  const threadIds: string[] = [];
   const BATCH = 2000;
   const client = new pg.Client({ connectionString: url });
   // Errors surface from the query that failed; this only keeps a server
@@ -155,9 +162,15 @@ try {
       // 85% Inbox: the folder under test holds ~85,000 messages.
       const mailbox =
         Math.random() < 0.85 ? inbox : targets[Math.floor(Math.random() * targets.length)]!;
+      const reply = threadIds.length > 0 && Math.random() < 1 / 3;
+      const thread = reply
+        ? threadIds[Math.floor(Math.random() * threadIds.length)]!
+        : newUuidV7(receivedAt.getTime());
+      if (!reply) threadIds.push(thread);
       return {
         id: newUuidV7(receivedAt.getTime()),
-        thread: newUuidV7(receivedAt.getTime()),
+        thread,
+        newThread: !reply,
         sha: createHash("sha256").update(raw).digest("hex"),
         raw,
         size: Buffer.byteLength(raw),
@@ -182,7 +195,12 @@ try {
     await client.query(
       `INSERT INTO "Thread" ("accountId", "id", "normalizedSubject", "lastMessageAt")
        SELECT $1::uuid, t, lower(s), d FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS x(t, s, d)`,
-      [account.id, col("thread"), col("subject"), col("receivedAt")],
+      [
+        account.id,
+        ...[col("thread"), col("subject"), col("receivedAt")].map((c) =>
+          c.filter((_, i) => rows[i]!.newThread),
+        ),
+      ],
     );
     await client.query(
       `INSERT INTO "Message" ("accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen", "flagged",
@@ -274,6 +292,21 @@ try {
       sql: () => listMessagesSql(account.id, inbox.id, null, 50),
     },
     {
+      // Against the plain list's bare SQL: the cost of grouping by thread.
+      name: "first page of Inbox as conversations (vs the plain page's SQL)",
+      lib: () => listConversations(account.id, inbox.id),
+      sql: () => listMessagesSql(account.id, inbox.id, null, 50),
+    },
+    {
+      // The grouping alone: the conversations SQL against the plain page's, both bare.
+      name: "conversations SQL (bare) vs the plain page's SQL",
+      lib: () => {
+        const q = listConversationsSql(account.id, inbox.id, null, 50);
+        return client.query(q.text, q.values);
+      },
+      sql: () => listMessagesSql(account.id, inbox.id, null, 50),
+    },
+    {
       name: "open a message",
       lib: (i) => getConversation(account.id, sample[i % sample.length]!),
       sql: (i) => conversationSql(account.id, sample[i % sample.length]!),
@@ -327,9 +360,24 @@ try {
     `EXPLAIN ${listMessagesSql(account.id, inbox.id, null, 50).text}`,
     listMessagesSql(account.id, inbox.id, null, 50).values,
   );
+  const groupedSql = listConversationsSql(account.id, inbox.id, null, 50);
+  const groupedPlan = await client.query(`EXPLAIN ${groupedSql.text}`, groupedSql.values);
   await client.end();
   await disconnectDb();
   await db.$disconnect().catch(() => {});
+
+  console.log(
+    `\nWebmail benchmark: ${TOTAL} messages (${inboxCount} in the Inbox), ${RUNS} runs each\n`,
+  );
+  console.log(results.join("\n"));
+  console.log(
+    `\nInbox first page plan:\n${plan.rows.map((r) => `  ${r["QUERY PLAN"]}`).join("\n")}`,
+  );
+  console.log(
+    `\nInbox first page as conversations plan:\n${groupedPlan.rows.map((r) => `  ${r["QUERY PLAN"]}`).join("\n")}`,
+  );
+  // BENCH_JS=0: the queries only (the JS measurement needs a Next build).
+  if (process.env.BENCH_JS === "0") throw new SkipJs();
 
   // 4. JavaScript of /mail vs the framework's floor (the not-found page has
   // no client code of its own: it is an empty page built the same way).
@@ -397,15 +445,10 @@ try {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
   console.log(
-    `\nWebmail benchmark: ${TOTAL} messages (${inboxCount} in the Inbox), ${RUNS} runs each\n`,
-  );
-  console.log(results.join("\n"));
-  console.log(
-    `\nInbox first page plan:\n${plan.rows.map((r) => `  ${r["QUERY PLAN"]}`).join("\n")}`,
-  );
-  console.log(
     `\nJavaScript loaded by Chromium (each script gzip -9): /mail ${kb(mailJs.gz)} in ${mailJs.files} files; empty page ${kb(floorJs.gz)} in ${floorJs.files} files; above the floor ${kb(mailJs.gz - floorJs.gz)}`,
   );
+} catch (error) {
+  if (!(error instanceof SkipJs)) throw error;
 } finally {
   if (web && web.exitCode === null) {
     const exited = new Promise((r) => web!.once("exit", r));

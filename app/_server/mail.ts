@@ -4,7 +4,7 @@ import { cache } from "react";
 import { notFound } from "next/navigation";
 import { isUserError, UserError } from "@/lib/errors";
 import { isSameOriginRequest } from "@/lib/http/request-origin";
-import type { MessageSummary } from "@/lib/store/list-messages";
+import type { ConversationSummary } from "@/lib/store/list-conversations";
 import { listMailboxes, type MailboxSummary } from "@/lib/store/read-mailboxes";
 import { getCurrentAccount, requireAccount } from "./session";
 import { originPolicy } from "./site-url";
@@ -48,6 +48,10 @@ export type MessageRowDto = {
   pinned: boolean;
   /** ISO time a snoozed message comes back; null when not snoozed. */
   snoozedUntil: string | null;
+  /** The row's thread in this folder (1 with conversations off): count, senders, ids. */
+  messageCount: number;
+  participants: string[];
+  memberIds: string[];
 };
 
 export function toFolderDto(m: MailboxSummary): FolderDto {
@@ -60,7 +64,7 @@ export function toFolderDto(m: MailboxSummary): FolderDto {
   };
 }
 
-export function toRowDto(m: MessageSummary): MessageRowDto {
+export function toRowDto(m: ConversationSummary): MessageRowDto {
   return {
     id: m.id,
     mailboxId: m.mailboxId,
@@ -78,6 +82,9 @@ export function toRowDto(m: MessageSummary): MessageRowDto {
     keywords: m.keywords,
     pinned: m.pinned,
     snoozedUntil: m.snoozedUntil?.toISOString() ?? null,
+    messageCount: m.messageCount,
+    participants: m.participants,
+    memberIds: m.memberIds,
   };
 }
 

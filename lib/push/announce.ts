@@ -22,7 +22,7 @@ export type NewMailPush = { title: string; body: string; url: string; tag: strin
 const pending = new Set<Promise<unknown>>();
 
 /** Starts the pushes a delivery calls for; never delays or fails it (failures are logged). */
-export function announceNewMail(copies: StoredCopy[]): void {
+export function announceNewMail(copies: Pick<StoredCopy, "accountId" | "messageId">[]): void {
   if (copies.length === 0) return;
   const work = pushNewMail(copies).catch((error: unknown) =>
     console.error(`web push failed: ${(error as Error).message}`),
@@ -37,7 +37,9 @@ export async function pushesSettled(): Promise<void> {
 }
 
 /** Pushes the copies' announcements; returns how many push requests were accepted. */
-export async function pushNewMail(copies: StoredCopy[]): Promise<number> {
+export async function pushNewMail(
+  copies: Pick<StoredCopy, "accountId" | "messageId">[],
+): Promise<number> {
   const accountIds = [...new Set(copies.map((c) => c.accountId))];
   const subscriptions = await db.pushSubscription.findMany({
     where: { accountId: { in: accountIds } },

@@ -8,6 +8,7 @@
 // then the Message rows, then Mailbox rows. Both snoozing and waking follow
 // it, so a re-snooze racing a wake-up waits instead of deadlocking.
 import { db, type Tx } from "../db.ts";
+import { announceNewMail } from "../push/announce.ts";
 import { UserError } from "../errors.ts";
 import { lockMessages, type LockedMessage } from "./lock-messages.ts";
 import { isUuid } from "./list-messages.ts";
@@ -85,7 +86,13 @@ export async function snoozeMessages(
  * Their arrival time becomes `now`, so they sort as new mail (an IMAP
  * client sees them as new arrivals anyway: a move gives a new uid).
  */
-async function wakeLocked(tx: Tx, accountId: string, ids: string[], now: Date): Promise<number> {
+async function wakeLocked(
+  tx: Tx,
+  accountId: string,
+  ids: string[],
+  now: Date,
+  woken: { accountId: string; messageId: string }[] = [],
+): Promise<number> {
   await tx.$executeRaw`
     DELETE FROM "SnoozedMessage"
     WHERE "accountId" = ${accountId}::uuid AND "messageId" = ANY(${ids}::uuid[])`;
@@ -103,6 +110,7 @@ async function wakeLocked(tx: Tx, accountId: string, ids: string[], now: Date): 
       ORDER BY "id" FOR UPDATE`
   ).map((r) => ({ ...r, size: Number(r.size) }));
   if (rows.length === 0) return 0;
+  woken.push(...rows.map((r) => ({ accountId, messageId: r.id })));
   await updateLockedFlags(tx, accountId, rows, { seen: false });
   const inbox = await specialMailboxId(tx, accountId, "INBOX");
   await tx.$executeRaw`
@@ -140,7 +148,8 @@ export async function unsnoozeMessages(accountId: string, ids: string[]): Promis
  * many snoozes were due. Runs in the gateway's scheduled worker.
  */
 export async function wakeDueSnoozes(now = new Date()): Promise<number> {
-  return db.$transaction(async (tx) => {
+  const woken: { accountId: string; messageId: string }[] = [];
+  const due = await db.$transaction(async (tx) => {
     // No index leads with "until" (every index here leads with accountId):
     // the table holds only messages snoozed right now, so this scan is cheap.
     const due = await tx.$queryRaw<{ accountId: string; messageId: string }[]>`
@@ -152,9 +161,14 @@ export async function wakeDueSnoozes(now = new Date()): Promise<number> {
     for (const row of due) {
       byAccount.set(row.accountId, [...(byAccount.get(row.accountId) ?? []), row.messageId]);
     }
-    for (const [accountId, ids] of byAccount) await wakeLocked(tx, accountId, ids, now);
+    for (const [accountId, ids] of byAccount) await wakeLocked(tx, accountId, ids, now, woken);
     return due.length;
   });
+  // A message back from snooze is announced as new mail is (Web Push, after
+  // the commit; open tabs hear of it through the move's NOTIFY), in the
+  // folders the user has announced. The user's own "Unsnooze" is not.
+  announceNewMail(woken);
+  return due;
 }
 
 /** When each of the account's messages among `ids` is snoozed until. */

@@ -60,7 +60,11 @@ test("reading pane bottom, then off, and compact rows: applied at once, remember
     if (saved.density === "compact") break;
     await page.waitForTimeout(100);
   }
-  assert.deepEqual(await getMailLayout(account.id), { readingPane: "bottom", density: "compact" });
+  assert.deepEqual(await getMailLayout(account.id), {
+    readingPane: "bottom",
+    density: "compact",
+    conversations: true,
+  });
 
   // Remembered: after a reload, and in another browser of the same user.
   await page.reload();

@@ -25,6 +25,7 @@ import { connectNodemailer } from "../helpers/smtp-clients.ts";
 const databaseUrl = await useTestDatabase();
 const { db } = await import("../../lib/db.ts");
 const { moveMessagesToSpecial } = await import("../../lib/store/move-messages.ts");
+const { updateMailLayout } = await import("../../lib/accounts/user-settings.ts");
 
 await makeAccount("setup");
 const [web, browser]: [WebServer, Browser] = await Promise.all([
@@ -253,6 +254,12 @@ test("conversation view shows the thread with the user's reply from Sent, newest
 
 test("an HTML mail's preview line is its readable text: list, search results, collapsed conversation rows", async () => {
   const { account, page, context } = await openMail("previews");
+  // A row per message: the newsletter's own row is the one under test.
+  await updateMailLayout(account.id, {
+    readingPane: "right",
+    density: "comfortable",
+    conversations: false,
+  });
   const t0 = Date.now() - 2 * 60_000;
   await deliverMail(
     account.id,

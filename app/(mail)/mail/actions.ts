@@ -7,10 +7,10 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { isUserError } from "@/lib/errors";
-import { searchMessages } from "@/lib/search/search-messages";
 import { emptyMailbox } from "@/lib/store/delete-messages";
 import { createFolder, deleteFolder, renameFolder } from "@/lib/store/folders";
-import { listMessages, MAX_PAGE_SIZE } from "@/lib/store/list-messages";
+import { MAX_PAGE_SIZE } from "@/lib/store/list-messages";
+import { listRows } from "@/lib/store/list-conversations";
 import { MAX_MESSAGES_PER_CHANGE } from "@/lib/store/lock-messages";
 import { trustImagesFrom } from "@/lib/store/mail-preferences";
 import { changeWithUndo, undoChange, type UndoableChange } from "@/lib/store/undo";
@@ -118,6 +118,7 @@ export async function trustSenderAction(address: string) {
 
 const pageInput = z.object({
   folderId: id.nullable(),
+  conversations: z.boolean(),
   query: z.string().max(500),
   cursor: z.string().max(100),
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
@@ -128,17 +129,14 @@ export type MorePage = { items: MessageRowDto[]; nextCursor: string | null };
 /** The next page of the folder or search the list shows (infinite scroll). */
 export async function loadMoreAction(input: {
   folderId: string | null;
+  /** The list's "Show as conversations" (layout-menu.tsx). */
+  conversations: boolean;
   query: string;
   cursor: string;
   /** Re-reading pages already shown (after a live update) asks for as many as there were. */
   limit?: number;
 }): Promise<MorePage> {
   const account = await currentAccount();
-  const { folderId, query, cursor, limit } = pageInput.parse(input);
-  const page = query.trim()
-    ? await searchMessages(account.id, query, { cursor, limit })
-    : folderId
-      ? await listMessages(account.id, folderId, { cursor, limit })
-      : { items: [], nextCursor: null };
+  const page = await listRows(account.id, pageInput.parse(input));
   return { items: page.items.map(toRowDto), nextCursor: page.nextCursor };
 }

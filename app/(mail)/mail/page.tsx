@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import { notFound, redirect } from "next/navigation";
 import { mustEnrolTwoStep } from "@/lib/auth/two-step-policy";
-import { searchMessages } from "@/lib/search/search-messages";
 import { getConversation } from "@/lib/store/get-message";
-import { listMessages } from "@/lib/store/list-messages";
+import { listRows } from "@/lib/store/list-conversations";
 import { getMailPreferences } from "@/lib/store/mail-preferences";
 import { latestUndo } from "@/lib/store/undo";
 import { getMailLayout } from "@/lib/accounts/user-settings";
@@ -56,10 +55,11 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
   // An admin's requirement whose grace period is over: enrol first.
   if (await mustEnrolTwoStep(account.id)) redirect("/settings/security?required=1");
   const params = await searchParams;
-  const [mailboxes, labels, notifications] = await Promise.all([
+  const [mailboxes, labels, notifications, layout] = await Promise.all([
     currentMailboxes(account.id),
     listLabels(account.id),
     getNotificationSettings(account.id),
+    getMailLayout(account.id),
   ]);
   const query = param(params.q).trim().slice(0, 500);
   const folderParam = param(params.folder);
@@ -69,33 +69,31 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
   const folder = folderParam ? mailboxes.find((m) => m.id === folderParam) : inbox;
   if (!folder && !query) notFound();
 
-  let view: MailView;
-  let page;
-  if (query) {
-    const results = await searchMessages(account.id, query, { mailboxes });
-    page = results;
-    view = {
-      folderId: null,
-      folderName: "Search",
-      specialUse: null,
-      query,
-      unknownFolder: results.unknownFolder,
-    };
-  } else {
-    page = await listMessages(account.id, folder!.id);
-    view = {
-      folderId: folder!.id,
-      folderName: folder!.name,
-      specialUse: folder!.specialUse,
-      query: "",
-      unknownFolder: null,
-    };
-  }
-
-  const [undoOffer, layout] = await Promise.all([
+  const [undoOffer, page] = await Promise.all([
     latestUndo(account.id),
-    getMailLayout(account.id),
+    listRows(account.id, {
+      folderId: query ? null : folder!.id,
+      query,
+      conversations: layout.conversations,
+      mailboxes,
+    }),
   ]);
+  const view: MailView = query
+    ? {
+        folderId: null,
+        folderName: "Search",
+        specialUse: null,
+        query,
+        unknownFolder: page.unknownFolder,
+      }
+    : {
+        folderId: folder!.id,
+        folderName: folder!.name,
+        specialUse: folder!.specialUse,
+        query: "",
+        unknownFolder: null,
+      };
+
   const undo = toUndoDto(undoOffer);
   const [conversation, preferences, marks, unsubscribe] = openId
     ? await Promise.all([
@@ -122,6 +120,15 @@ export default async function MailPage({ searchParams }: { searchParams: SearchP
           <MessageTools
             key={openId}
             messageId={openId}
+            messageIds={
+              layout.conversations
+                ? conversation
+                    .filter(
+                      (m) => m.mailboxId === conversation.find((o) => o.id === openId)?.mailboxId,
+                    )
+                    .map((m) => m.id)
+                : [openId]
+            }
             keywords={marks.keywords}
             unsubscribe={
               unsubscribe && canUnsubscribe(unsubscribe)

@@ -150,3 +150,36 @@ test("only announced folders push; a subscription gone at the push service is dr
   assert.equal(received.length, 1);
   assert.equal(await db.pushSubscription.count({ where: { accountId: account.id } }), 0);
 });
+
+test("a message back from snooze is pushed as new mail is", async () => {
+  const { snoozeMessages, wakeDueSnoozes } = await import("../../../lib/store/snooze.ts");
+  const account = await makeAccount("push-snooze");
+  const browser = browserKeys();
+  const copy = await deliverMail(account.id, {
+    from: "Alice <alice@example.org>",
+    to: account.address,
+    subject: "Remind me",
+  });
+  await pushesSettled();
+  await savePushSubscription(account.id, { endpoint: `${origin}/push/snooze`, keys: browser.keys });
+  const until = new Date(Date.now() + 60_000);
+  await snoozeMessages(account.id, [copy.messageId], until);
+  received.length = 0;
+  assert.equal(await wakeDueSnoozes(new Date(until.getTime() + 1000)), 1);
+  await pushesSettled();
+  assert.equal(received.length, 1);
+  const plain = ece.decrypt(received[0]!.body, {
+    version: "aes128gcm",
+    privateKey: browser.ecdh,
+    authSecret: browser.auth.toString("base64url"),
+  });
+  const inbox = await db.mailbox.findFirstOrThrow({
+    where: { accountId: account.id, specialUse: "INBOX" },
+  });
+  assert.deepEqual(JSON.parse(plain.toString()), {
+    title: "Alice",
+    body: "Remind me",
+    url: `/mail?folder=${inbox.id}&m=${copy.messageId}`,
+    tag: copy.messageId,
+  });
+});

@@ -1,7 +1,8 @@
 "use client";
 
 // Where the reading pane sits (right of the list, below it, or off: the
-// message replaces the list) and how dense the list is, remembered per user
+// message replaces the list), how dense the list is and whether it shows a
+// row per thread ("Show as conversations"), remembered per user
 // (lib/accounts/user-settings.ts). Applied at once; saved in the background.
 import { useState } from "react";
 import type { MailLayout } from "@/lib/accounts/mail-layout";
@@ -38,6 +39,14 @@ export function LayoutMenu({
           <option value="bottom">Bottom</option>
           <option value="off">Off</option>
         </select>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={layout.conversations}
+          onChange={(e) => onChange({ conversations: e.target.checked })}
+        />{" "}
+        Show as conversations
       </label>
       <label>
         Density{" "}

@@ -106,12 +106,16 @@ export function MailApp({
   const [renaming, setRenaming] = useState(false);
   const [folderError, setFolderError] = useState("");
 
+  const mailLayout = useMailLayout(savedLayout);
+  const conversations = mailLayout.layout.conversations;
   const extraPages = extra?.key === listKey ? extra : null;
   const seen = new Set<string>();
   const items: MessageRowDto[] = [];
   for (const row of [...list.items, ...(extraPages?.items ?? [])]) {
-    if (seen.has(row.id) || local.hidden.has(row.id)) continue;
-    seen.add(row.id);
+    // A thread whose search matches straddle two pages shows once.
+    const key = conversations ? `${row.mailboxId}|${row.threadId}` : row.id;
+    if (seen.has(key) || local.hidden.has(row.id)) continue;
+    seen.add(key);
     const change = local.flags.get(row.id);
     items.push(change ? { ...row, ...change } : row);
   }
@@ -130,6 +134,7 @@ export function MailApp({
     let cancelled = false;
     void loadMoreAction({
       folderId: view.folderId,
+      conversations: savedLayout.conversations,
       query: view.query,
       cursor: list.nextCursor,
       limit: Math.min(shown.items.length, 200),
@@ -139,7 +144,7 @@ export function MailApp({
     return () => {
       cancelled = true;
     };
-  }, [list, view.folderId, view.query]);
+  }, [list, view.folderId, view.query, savedLayout.conversations]);
 
   const loadMore = useCallback(async () => {
     if (loading || !nextCursor) return;
@@ -147,6 +152,7 @@ export function MailApp({
     try {
       const page = await loadMoreAction({
         folderId: view.folderId,
+        conversations: savedLayout.conversations,
         query: view.query,
         cursor: nextCursor,
       });
@@ -158,7 +164,7 @@ export function MailApp({
     } finally {
       setLoading(false);
     }
-  }, [loading, nextCursor, view.folderId, view.query, listKey]);
+  }, [loading, nextCursor, view.folderId, view.query, listKey, savedLayout.conversations]);
 
   const say = useCallback(
     (text: string, undo: UndoDto | null = null) => setToast({ text, undo }),
@@ -175,7 +181,6 @@ export function MailApp({
   }, [toast]);
 
   const runBulk = useBulkJob(say);
-  const mailLayout = useMailLayout(savedLayout);
   /** With "select all N" chosen, the action runs as one server job; true when it did. */
   const bulk = (change: BulkChange) => {
     if (!selection.all) return false;
@@ -205,11 +210,15 @@ export function MailApp({
     [router, view.folderId, view.query],
   );
 
+  /** The messages rows stand for: with conversations, each row's thread in its folder. */
+  const membersOf = (rowIds: string[]): string[] => [
+    ...new Set(rowIds.flatMap((id) => items.find((m) => m.id === id)?.memberIds ?? [id])),
+  ];
   /** What an action applies to: the checked rows, else the open message, else the cursor row. */
   const targets = (): string[] => {
-    if (selected.size > 0) return [...selected];
-    if (openId) return [openId];
-    return cursor ? [cursor] : [];
+    if (selected.size > 0) return membersOf([...selected]);
+    if (openId) return membersOf([openId]);
+    return cursor ? membersOf([cursor]) : [];
   };
 
   const report = (
@@ -592,7 +601,12 @@ export function MailApp({
             ) : null}
             <LayoutMenu
               layout={mailLayout.layout}
-              onChange={(next) => void mailLayout.change(next)}
+              onChange={(next) =>
+                void mailLayout.change(next).then(() => {
+                  // Rows come from the server: re-read the list the other way.
+                  if (next.conversations !== undefined) router.refresh();
+                })
+              }
             />
           </div>
           {mailLayout.error ? (
@@ -742,8 +756,8 @@ export function MailApp({
             emptyText={view.query ? "No messages match your search." : `${title} is empty.`}
             onOpen={open}
             onToggleSelect={toggleSelect}
-            onToggleFlag={(row) => void changeFlags([row.id], { flagged: !row.flagged })}
-            dragIds={(id) => (selected.has(id) ? [...selected] : [id])}
+            onToggleFlag={(row) => void changeFlags(row.memberIds, { flagged: !row.flagged })}
+            dragIds={(id) => membersOf(selected.has(id) ? [...selected] : [id])}
             onLoadMore={loadMore}
           />
         </section>

@@ -10,7 +10,8 @@ import { mailHref, type MailLocation } from "./mail-url";
 
 /**
  * The message list: one page at a time from the server (keyset pages), the
- * next one fetched when the end of the list scrolls into view.
+ * next one fetched when the end of the list scrolls into view. With
+ * conversations on, a row is a thread in the folder: its senders, its count.
  */
 export function MessageList({
   items,
@@ -65,7 +66,9 @@ export function MessageList({
             ? m.toName
               ? `To: ${m.toName}`
               : "(no recipient)"
-            : m.fromName || m.fromAddress;
+            : m.participants.length > 1
+              ? m.participants.join(", ")
+              : m.fromName || m.fromAddress;
           const subject = m.subject || "(no subject)";
           const classes = ["message-row"];
           if (!m.seen) classes.push("unread");
@@ -106,6 +109,12 @@ export function MessageList({
                 <span className="row-from">
                   {!m.seen ? <span className="visually-hidden">Unread, </span> : null}
                   {who}
+                  {m.messageCount > 1 ? (
+                    <span className="row-count" data-testid="row-count">
+                      <span aria-hidden="true">{m.messageCount}</span>
+                      <span className="visually-hidden">, {m.messageCount} messages</span>
+                    </span>
+                  ) : null}
                 </span>
                 <span className="row-date">
                   {m.pinned ? <span className="visually-hidden">Pinned, </span> : null}

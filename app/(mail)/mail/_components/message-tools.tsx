@@ -25,6 +25,7 @@ const COLOR_NAMES = ["Grey", "Red", "Orange", "Yellow", "Green", "Teal", "Blue",
  */
 export function MessageTools({
   messageId,
+  messageIds,
   pinned,
   snoozedUntil,
   keywords,
@@ -32,6 +33,8 @@ export function MessageTools({
   listHref,
 }: {
   messageId: string;
+  /** What snooze, pin and labels apply to: the open message, or its thread in the folder (conversations). */
+  messageIds: string[];
   keywords: string[];
   /** What the list offers: one-click, a mailto: address, a web page; null for no list. */
   unsubscribe: { oneClick: boolean; mailto: string | null; link: string | null } | null;
@@ -70,7 +73,7 @@ export function MessageTools({
     }
   };
   const snooze = (until: Date) =>
-    run(snoozeAction([messageId], until.toISOString()), () => {
+    run(snoozeAction(messageIds, until.toISOString()), () => {
       setSnoozeOpen(false);
       router.push(listHref);
     });
@@ -84,7 +87,7 @@ export function MessageTools({
             type="button"
             className="button small quiet"
             disabled={busy}
-            onClick={() => void run(unsnoozeAction([messageId]), () => router.push(listHref))}
+            onClick={() => void run(unsnoozeAction(messageIds), () => router.push(listHref))}
           >
             Unsnooze
           </button>
@@ -104,7 +107,7 @@ export function MessageTools({
         className="button small quiet"
         aria-pressed={pinned}
         disabled={busy}
-        onClick={() => void run(pinAction([messageId], !pinned), () => router.refresh())}
+        onClick={() => void run(pinAction(messageIds, !pinned), () => router.refresh())}
       >
         {pinned ? "Unpin" : "Pin"}
       </button>
@@ -164,7 +167,7 @@ export function MessageTools({
                 checked={onMessage.has(l.keyword.toLowerCase())}
                 disabled={busy}
                 onChange={(e) =>
-                  void run(labelAction([messageId], l.keyword, e.target.checked), () =>
+                  void run(labelAction(messageIds, l.keyword, e.target.checked), () =>
                     router.refresh(),
                   )
                 }
@@ -185,7 +188,7 @@ export function MessageTools({
               const name = String(form.get("name") ?? "");
               const color = String(form.get("color") ?? "");
               const target = e.currentTarget;
-              void run(createLabelAction(name, color, [messageId]), () => {
+              void run(createLabelAction(name, color, messageIds), () => {
                 target.reset();
                 router.refresh();
               });
