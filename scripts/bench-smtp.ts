@@ -36,6 +36,9 @@ const { values: args } = parseArgs({
     "big-mib": { type: "string", default: "25" },
     // Writes V8 CPU profiles of the gateway (both runs) into this folder.
     "cpu-prof": { type: "string" },
+    // Prints the SQL statements the gateway's run sent, per stored message
+    // (pg_stat_statements).
+    "pg-stats": { type: "boolean", default: false },
     // "nxdomain": a local DNS server answers that no name exists (the
     // sender's domain publishes no SPF/DKIM/DMARC), as the cached answers of a
     // real resolver would; "unreachable": every lookup fails (temperror).
@@ -59,7 +62,12 @@ async function main() {
   const work = await mkdtemp(path.join(tmpdir(), "mail-bench-smtp-"));
   await chmod(work, 0o755);
   const children: ChildProcess[] = [];
-  const pg = await startEmbeddedPostgres({ dir: path.join(work, "pg"), port: await getFreePort() });
+  const pgStats = args["pg-stats"];
+  const pg = await startEmbeddedPostgres({
+    dir: path.join(work, "pg"),
+    port: await getFreePort(),
+    settings: pgStats ? { shared_preload_libraries: "pg_stat_statements" } : {},
+  });
   const dns = args.dns === "unreachable" ? null : await startNxdomainServer();
   process.env.DNS_SERVERS = dns ? `127.0.0.1:${dns.port}` : "127.0.0.1:9";
   try {
@@ -69,6 +77,10 @@ async function main() {
     const { makeAccount } = await import("../test/helpers/accounts.ts");
     const bob = await makeAccount("bob", { quotaBytes: 1n << 40n });
     const { db, disconnectDb } = await import("../lib/db.ts");
+    if (pgStats) {
+      await db.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      await db.$queryRawUnsafe("SELECT pg_stat_statements_reset()");
+    }
     log(`postgres ready; ${connections} connections, ${size}-byte messages, ${seconds} s per run`);
 
     // 1. The gateway, run as in production (its bundle).
@@ -89,6 +101,14 @@ async function main() {
     });
     const count = await db.message.count({ where: { accountId: bob.id } });
     if (count < stored.acked) throw new Error(`${stored.acked} acknowledged but ${count} stored`);
+    if (pgStats) await printStatements(db, stored.acked);
+    if (pgStats && dns) {
+      const asked = [...dns.questions].sort((a, b) => b[1] - a[1]);
+      log(
+        `DNS questions: ${asked.reduce((n, [, c]) => n + c, 0)} for ${stored.acked} messages; most asked:`,
+      );
+      for (const [name, n] of asked.slice(0, 8)) log(`  ${n} ${name}`);
+    }
     await stop(gateway);
 
     // 2. Postfix on the same load: 250 once its queue file is on disk.
@@ -205,10 +225,20 @@ async function main() {
  * A DNS server on a local UDP port that answers NXDOMAIN to every query
  * (RFC 1035 §4.1.1: the header with QR and RCODE 3, the question echoed).
  */
-async function startNxdomainServer(): Promise<{ port: number; socket: dgram.Socket }> {
+async function startNxdomainServer(): Promise<{
+  port: number;
+  socket: dgram.Socket;
+  questions: Map<string, number>;
+}> {
   const socket = dgram.createSocket("udp4");
+  const questions = new Map<string, number>();
   socket.on("message", (query, peer) => {
     if (query.length < 12) return;
+    const name: string[] = [];
+    for (let at = 12; at < query.length && query[at] !== 0; at += query[at]! + 1)
+      name.push(query.subarray(at + 1, at + 1 + query[at]!).toString("latin1"));
+    const key = name.join(".");
+    questions.set(key, (questions.get(key) ?? 0) + 1);
     let end = 12; // the question: labels up to the root, then type and class
     while (end < query.length && query[end] !== 0) end += query[end]! + 1;
     const question = query.subarray(12, end + 5);
@@ -220,7 +250,26 @@ async function startNxdomainServer(): Promise<{ port: number; socket: dgram.Sock
     socket.send(Buffer.concat([reply, question]), peer.port, peer.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  return { port: socket.address().port, socket };
+  return { port: socket.address().port, socket, questions };
+}
+
+/** The statements Postgres ran since the reset, most frequent first, per stored message. */
+async function printStatements(
+  db: { $queryRawUnsafe: <T>(query: string) => Promise<T> },
+  messages: number,
+): Promise<void> {
+  const rows = await db.$queryRawUnsafe<{ calls: bigint; ms: number; query: string }[]>(
+    `SELECT calls, total_exec_time AS ms, query FROM pg_stat_statements
+     WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 25`,
+  );
+  log(`statements per stored message (${messages} messages):`);
+  for (const row of rows) {
+    const perMessage = Number(row.calls) / Math.max(1, messages);
+    const text = row.query.replace(/\s+/g, " ").slice(0, 110);
+    log(
+      `  ${perMessage.toFixed(3)} calls, ${(row.ms / Number(row.calls)).toFixed(3)} ms each: ${text}`,
+    );
+  }
 }
 
 function profileArgs(): string[] {

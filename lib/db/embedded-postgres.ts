@@ -38,6 +38,8 @@ export async function startEmbeddedPostgres(options: {
   dir: string;
   port: number;
   log?: (line: string) => void;
+  /** More server settings, as `-c name=value` pairs (a benchmark's statistics). */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedPostgresHandle> {
   const dir = path.resolve(options.dir);
   const clusterDir = path.join(dir, "cluster");
@@ -63,7 +65,16 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ["--encoding=UTF8"],
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=200",
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+        "-c",
+        `${name}=${value}`,
+      ]),
+    ],
     onLog: (m) => log(String(m).trimEnd()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trimEnd()),
   });

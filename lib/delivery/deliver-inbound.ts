@@ -217,11 +217,21 @@ async function deliverNow(
   ];
 
   const planned = planSources(envelope, message, trace, header, parsed.message);
+  // What the recipient lookup said of each account: the queries a copy for
+  // an account with no sender lists or no taught model would make are skipped.
+  const targets = new Map(
+    envelope.recipients.flatMap((r) => r.accounts).map((a) => [a.accountId, a]),
+  );
   const decisions = await decideCopies({
     accountIds: [...new Set(planned.flatMap((s) => s.accountIds))],
     messageReasons,
     // The built-in classifier unless the gateway was given another scorer.
-    scorer: options.contentScorer ?? scoreSpam,
+    scorer:
+      options.contentScorer ??
+      ((input) =>
+        targets.get(input.accountId)?.spamModel === false
+          ? Promise.resolve(null)
+          : scoreSpam(input)),
     source: () => readScoredBytes(message),
     settings: spamSettings,
     envelope: {
@@ -232,7 +242,8 @@ async function deliverNow(
     },
     senderList: (accountId) => {
       const from = parsed.message.from?.address;
-      return from ? senderListVerdict(accountId, from) : Promise.resolve(null);
+      if (!from || targets.get(accountId)?.senderLists === false) return Promise.resolve(null);
+      return senderListVerdict(accountId, from);
     },
     onScorerError: (error) =>
       options.log?.(`delivery ${session.id}: content scorer failed: ${(error as Error).message}`),

@@ -13,6 +13,7 @@ import {
   type RoleLocalPart,
 } from "../accounts/address.ts";
 import { query, sql } from "../db/sql.ts";
+import { modelReadySql } from "../spam/classifier/index.ts";
 import { isSrsLocalPart, reverseSrsAddress } from "../relay/srs.ts";
 
 export type RecipientRejection =
@@ -38,6 +39,18 @@ export type LocalTarget = {
    * query (lib/delivery/vacation.ts checks dates and the rest itself).
    */
   autoReply: boolean;
+  /**
+   * The account had sender lists (lib/spam/sender-lists.ts) at RCPT time.
+   * Without any, the verdict pipeline does not ask them for each copy.
+   */
+  senderLists: boolean;
+  /**
+   * At RCPT time the built-in classifier could judge this account's mail
+   * (its model or the service's was taught enough: modelReadySql). While it
+   * cannot, the pipeline does not score the copy (the answer would be "no
+   * opinion").
+   */
+  spamModel: boolean;
 };
 
 /** The list a copy reaches its account through: its copies carry List-Id and List-Post (RFC 2919, RFC 2369). */
@@ -84,6 +97,8 @@ type AccountRow = {
   disabled: boolean;
   overQuota: boolean;
   autoReply: boolean;
+  senderLists: boolean;
+  spamModel: boolean;
 };
 type AliasRow = {
   id: string;
@@ -98,7 +113,9 @@ type Lookup = { catchAll: string | null; account: AccountRow | null; alias: Alia
 const ACCOUNT_COLUMNS = sql`a."id", a."address", a."disabled",
   a."usedBytes" >= a."quotaBytes" AS "overQuota",
   EXISTS (SELECT 1 FROM "VacationResponder" v
-    WHERE v."accountId" = a."id" AND v."enabled") AS "autoReply"`;
+    WHERE v."accountId" = a."id" AND v."enabled") AS "autoReply",
+  EXISTS (SELECT 1 FROM "SenderListEntry" s WHERE s."accountId" = a."id") AS "senderLists",
+  ${modelReadySql(sql`a."id"`)} AS "spamModel"`;
 
 /**
  * Looks up an address on a hosted domain: an account or alias with exactly
@@ -323,7 +340,13 @@ async function expand(
 }
 
 function localTarget(account: AccountRow): LocalTarget {
-  return { accountId: account.id, address: account.address, autoReply: account.autoReply };
+  return {
+    accountId: account.id,
+    address: account.address,
+    autoReply: account.autoReply,
+    senderLists: account.senderLists,
+    spamModel: account.spamModel,
+  };
 }
 
 function isMember(targets: string[], sender: string): boolean {

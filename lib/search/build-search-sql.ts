@@ -3,11 +3,11 @@
 // runs it. Every clause starts with m."accountId" = …, which leads every
 // index (and keeps one account's search from ever seeing another's rows).
 //
-// Free text uses the full-text index: lib/store's indexer fills "searchVector"
-// (search-vector.ts: 'simple' configuration, subject weighted A, addresses B,
-// attachment names C, body D) shortly after delivery. Copies still waiting
-// for it (UnindexedMessage) are searched with the vector computed on the fly:
-// see searchSql in search-messages.ts.
+// Free text uses the full-text index: lib/store's indexer fills each copy's
+// row of "MessageSearch" (search-vector.ts: 'simple' configuration, subject
+// weighted A, addresses B, attachment names C, body D) shortly after
+// delivery. Copies still waiting for it (UnindexedMessage) are searched with
+// the vector computed on the fly: see searchSql in search-messages.ts.
 import { Prisma } from "../generated/prisma/client.ts";
 import type { ParsedQuery, SearchCondition } from "./parse-query.ts";
 import { SEARCH_VECTOR_SQL } from "./search-vector.ts";
@@ -34,9 +34,14 @@ function tsquery(value: string): Prisma.Sql {
 /** The stored vector, or (for copies the indexer has not reached) the same vector computed now. */
 export type VectorSource = "stored" | "computed";
 
-const VECTOR: Record<VectorSource, Prisma.Sql> = {
-  stored: Prisma.raw(`m."searchVector"`),
-  computed: Prisma.raw(SEARCH_VECTOR_SQL),
+/** `m`'s vector matches `query`: through MessageSearch's index, or computed from the copy. */
+const MATCHES: Record<VectorSource, (query: Prisma.Sql) => Prisma.Sql> = {
+  // m."accountId" is a constant of every search (buildSearchWhere), so the
+  // semi-join reaches MessageSearch by its (accountId, vector) GIN index.
+  stored: (query) =>
+    Prisma.sql`EXISTS (SELECT 1 FROM "MessageSearch" s WHERE s."accountId" = m."accountId"
+      AND s."messageId" = m."id" AND s."vector" @@ ${query})`,
+  computed: (query) => Prisma.sql`${Prisma.raw(SEARCH_VECTOR_SQL)} @@ ${query}`,
 };
 
 /** Whether the query has conditions on the search vector (free text, subject words). */
@@ -46,12 +51,15 @@ export function usesSearchVector(query: ParsedQuery): boolean {
   );
 }
 
-function conditionSql(c: SearchCondition, vector: Prisma.Sql): Prisma.Sql | null {
+function conditionSql(
+  c: SearchCondition,
+  matches: (query: Prisma.Sql) => Prisma.Sql,
+): Prisma.Sql | null {
   let positive: Prisma.Sql;
   switch (c.kind) {
     case "text":
       if (!HAS_WORD.test(c.value)) return null;
-      positive = Prisma.sql`${vector} @@ ${tsquery(c.value)}`;
+      positive = matches(tsquery(c.value));
       break;
     case "from": {
       const p = likePattern(c.value);
@@ -69,7 +77,7 @@ function conditionSql(c: SearchCondition, vector: Prisma.Sql): Prisma.Sql | null
       // The words are in the vector too (weight A): the index narrows the
       // rows, ILIKE then insists they are in the subject.
       positive = HAS_WORD.test(c.value)
-        ? Prisma.sql`(${vector} @@ ${tsquery(c.value)} AND m."subject" ILIKE ${p})`
+        ? Prisma.sql`(${matches(tsquery(c.value))} AND m."subject" ILIKE ${p})`
         : Prisma.sql`m."subject" ILIKE ${p}`;
       break;
     }
@@ -96,8 +104,8 @@ function conditionSql(c: SearchCondition, vector: Prisma.Sql): Prisma.Sql | null
       positive = Prisma.sql`m."receivedAt" >= ${c.date}`;
       break;
   }
-  // searchVector may be NULL (rows from before indexing): NOT NULL is NULL,
-  // so negations are coalesced to keep "-word" matching such rows.
+  // A computed vector may be NULL (a NULL column): NOT NULL is NULL, so
+  // negations are coalesced to keep "-word" matching such rows.
   return c.negated ? Prisma.sql`NOT COALESCE(${positive}, false)` : positive;
 }
 
@@ -115,7 +123,7 @@ export function buildSearchWhere(
     parts.push(Prisma.sql`m."mailboxId" <> ALL(${scope.excludedMailboxIds}::uuid[])`);
   }
   for (const condition of query.conditions) {
-    const sql = conditionSql(condition, VECTOR[vector]);
+    const sql = conditionSql(condition, MATCHES[vector]);
     if (sql) parts.push(sql);
   }
   return Prisma.join(parts, " AND ");

@@ -61,26 +61,34 @@ export async function copyMessagesByUid(
     const firstUid = Number(box!.firstUid);
     const newIds = rows.map(() => newUuidV7());
     const newUids = rows.map((_, i) => firstUid + i);
-    // A copy of a message still waiting for its search vector waits too
-    // (search-indexer.ts); the originals are locked, so the indexer cannot
-    // fill theirs between this read and COMMIT.
+    // A copy takes its original's search vector (MessageSearch); the copy
+    // of one still waiting for it waits too (search-indexer.ts). (Foreign
+    // keys are checked at the end of the statement, when the copies exist.)
     await tx.$executeRaw`
-      WITH inserted AS (
+      WITH v AS (
+        SELECT * FROM unnest(${rows.map((r) => r.id)}::uuid[], ${newIds}::uuid[], ${newUids}::int[])
+          AS v(old_id, new_id, uid)
+      ), inserted AS (
         INSERT INTO "Message" (
         "accountId", "id", "mailboxId", "uid", "modseq", "sourceSha256", "threadId", "seen", "flagged",
         "answered", "draft", "deleted", "keywords", "receivedAt", "sentAt", "size", "fromAddress", "fromName",
         "toList", "ccList", "subject", "messageIdHeader", "inReplyTo", "references", "snippet",
-        "hasAttachments", "searchVector", "claimedLocalSender", "spamVerdict")
+        "hasAttachments", "claimedLocalSender", "spamVerdict")
       SELECT m."accountId", v.new_id, ${targetId}::uuid, v.uid, ${box!.modseq}::int8, m."sourceSha256", m."threadId",
         m."seen", m."flagged", m."answered", m."draft", m."deleted", m."keywords", m."receivedAt", m."sentAt",
         m."size", m."fromAddress", m."fromName", m."toList", m."ccList", m."subject", m."messageIdHeader",
-        m."inReplyTo", m."references", m."snippet", m."hasAttachments", m."searchVector",
+        m."inReplyTo", m."references", m."snippet", m."hasAttachments",
         m."claimedLocalSender", m."spamVerdict"
-      FROM unnest(${rows.map((r) => r.id)}::uuid[], ${newIds}::uuid[], ${newUids}::int[]) AS v(old_id, new_id, uid)
-      JOIN "Message" m ON m."accountId" = ${accountId}::uuid AND m."id" = v.old_id
-      RETURNING "accountId", "id", "searchVector" IS NULL AS "waiting")
+      FROM v JOIN "Message" m ON m."accountId" = ${accountId}::uuid AND m."id" = v.old_id
+      ), vectors AS (
+        INSERT INTO "MessageSearch" ("accountId", "messageId", "vector")
+        SELECT s."accountId", v.new_id, s."vector"
+        FROM v JOIN "MessageSearch" s ON s."accountId" = ${accountId}::uuid AND s."messageId" = v.old_id
+      )
       INSERT INTO "UnindexedMessage" ("accountId", "messageId")
-      SELECT "accountId", "id" FROM inserted WHERE "waiting"`;
+      SELECT ${accountId}::uuid, v.new_id FROM v
+      WHERE NOT EXISTS (SELECT 1 FROM "MessageSearch" s
+        WHERE s."accountId" = ${accountId}::uuid AND s."messageId" = v.old_id)`;
     // A copy into Junk (how clients without MOVE file junk: COPY, then
     // \Deleted and EXPUNGE) or out of it teaches the copy's verdict.
     const [source] = await tx.$queryRaw<{ specialUse: SpecialUse | null }[]>`

@@ -169,13 +169,6 @@ type Prepared = {
  * was stored either and the caller may retry.
  */
 export async function storeDelivery(delivery: Delivery): Promise<StoredCopy[]> {
-  const copies = await storeCopies(delivery);
-  // Web Push to the recipients' browsers, after the commit, not awaited.
-  announceNewMail(copies);
-  return copies;
-}
-
-async function storeCopies(delivery: Delivery): Promise<StoredCopy[]> {
   const prepared = delivery.sources.map(prepareSource);
   // Spool-file deliveries stream their bytes in and take a transaction each;
   // batching them would hold small messages behind a 25 MiB copy.
@@ -183,10 +176,19 @@ async function storeCopies(delivery: Delivery): Promise<StoredCopy[]> {
     const copies = await largeTransactions.run(() =>
       withTransaction(async (tx) => (await writeDeliveries(tx, [{ delivery, prepared }]))[0]!),
     );
-    wakeSearchIndexers();
+    afterCommit(copies);
     return copies;
   }
   return batcher.submit(delivery, prepared);
+}
+
+/**
+ * What follows a commit, started and not awaited: the search indexer, and
+ * Web Push to the recipients' browsers, asked once for a whole batch.
+ */
+function afterCommit(copies: StoredCopy[]): void {
+  wakeSearchIndexers();
+  announceNewMail(copies);
 }
 
 function prepareSource(source: NewSource): Prepared {
@@ -243,8 +245,8 @@ class GroupCommitter {
       return;
     }
     // Committed: nothing after this point may send the batch to the retry above.
-    wakeSearchIndexers();
     batch.forEach((job, i) => job.resolve(results[i]!));
+    afterCommit(results.flat());
   }
 }
 

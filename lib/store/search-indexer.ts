@@ -5,12 +5,18 @@
 // an UnindexedMessage row, and this indexer, running in every gateway
 // process, fills vectors in batches. Until then search computes the vector
 // of a waiting copy on the fly (lib/search/search-messages.ts), so a message
-// is searchable the moment it is delivered.
+// is searchable the moment it is delivered. Vectors go into MessageSearch,
+// not into "Message": an UPDATE of Message that touches an indexed column
+// cannot be HOT, so it would add an entry to each of Message's indexes and
+// write the row again, which under delivery load cost the MX as much as a
+// second delivery.
 //
-// Safe with any number of instances: each batch claims its rows (and the
-// messages' rows) with FOR UPDATE SKIP LOCKED, so it never waits for, or
-// deadlocks with, a transaction that holds a message (a flag change, a
-// move), and fills the vectors and deletes the rows in one transaction.
+// Safe with any number of instances: each batch claims its rows with FOR
+// UPDATE SKIP LOCKED and the messages' rows with FOR KEY SHARE SKIP LOCKED
+// (all the vector's foreign key needs: the copy is not deleted meanwhile),
+// so it never waits for or deadlocks with a transaction that holds a
+// message (a flag change, a move, a delete), and it fills the vectors and
+// deletes the rows in one transaction.
 // Nothing is kept in memory: a process that dies leaves its rows for the
 // next run. Deliveries in this process wake the indexer after their commit
 // (wakeSearchIndexers); copies stored by other processes (the web app's
@@ -38,15 +44,17 @@ export async function indexWaitingMessages(limit = INDEX_BATCH): Promise<number>
         WITH claimed AS (
           SELECT u."accountId", u."messageId" FROM "UnindexedMessage" u
           JOIN "Message" m ON m."accountId" = u."accountId" AND m."id" = u."messageId"
-          LIMIT ${limit}::int FOR UPDATE OF u, m SKIP LOCKED
+          LIMIT ${limit}::int FOR UPDATE OF u SKIP LOCKED FOR KEY SHARE OF m SKIP LOCKED
         ), orphans AS (
           SELECT u."accountId", u."messageId" FROM "UnindexedMessage" u
           WHERE NOT EXISTS (SELECT 1 FROM "Message" m
             WHERE m."accountId" = u."accountId" AND m."id" = u."messageId")
           LIMIT ${limit}::int FOR UPDATE OF u SKIP LOCKED
         ), filled AS (
-          UPDATE "Message" m SET "searchVector" = ${new Sql([SEARCH_VECTOR_SQL], [])}
-          FROM claimed c WHERE m."accountId" = c."accountId" AND m."id" = c."messageId"
+          INSERT INTO "MessageSearch" ("accountId", "messageId", "vector")
+          SELECT m."accountId", m."id", ${new Sql([SEARCH_VECTOR_SQL], [])}
+          FROM claimed c JOIN "Message" m ON m."accountId" = c."accountId" AND m."id" = c."messageId"
+          ON CONFLICT ("accountId", "messageId") DO UPDATE SET "vector" = EXCLUDED."vector"
         ), done AS (
           DELETE FROM "UnindexedMessage" u
           USING (SELECT * FROM claimed UNION ALL SELECT * FROM orphans) c

@@ -8,6 +8,8 @@
 // `scoreSpam` for each recipient's copy.
 import { classify, DEFAULT_PARAMS, type Classification } from "./combine.ts";
 import { loadModels } from "./token-store.ts";
+
+export { modelReadySql } from "./token-store.ts";
 import { messageTokens } from "./tokenize.ts";
 
 export type SpamScore = { spamProbability: number; reasons: string[] };

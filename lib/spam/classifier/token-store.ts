@@ -4,8 +4,8 @@
 // trained message counts. Plain SQL over the shared pg pool: the MX reads
 // here for every copy, and a Prisma raw query costs more CPU (lib/db.ts).
 import { pgPool } from "../../db.ts";
-import type { SqlClient } from "../../db/sql.ts";
-import type { ModelCounts, TokenCounts } from "./combine.ts";
+import { sql, type Sql, type SqlClient } from "../../db/sql.ts";
+import { DEFAULT_PARAMS, type ModelCounts, type TokenCounts } from "./combine.ts";
 import { MESSAGE_COUNT_TOKEN } from "./tokenize.ts";
 
 export type Models = { user: ModelCounts; service: ModelCounts };
@@ -33,6 +33,22 @@ export function addMessageDeltas(
 
 function emptyModel(): ModelCounts {
   return { spamMessages: 0, hamMessages: 0, tokens: new Map() };
+}
+
+/**
+ * A SQL condition, true when classify could judge mail for the account that
+ * `accountId` (a SQL expression) names: its own model or the service's was
+ * taught enough messages of each kind (DEFAULT_PARAMS.minTrainedEach).
+ * While neither was, scoring a copy would tokenize it and read counts only
+ * to return no opinion: the MX reads this with the recipient lookup it makes
+ * anyway (lib/delivery/resolve-recipient.ts) and skips that work.
+ */
+export function modelReadySql(accountId: Sql): Sql {
+  const min = DEFAULT_PARAMS.minTrainedEach;
+  return sql`(EXISTS (SELECT 1 FROM "SpamToken" t WHERE t."accountId" = ${accountId}
+      AND t."token" = ${MESSAGE_COUNT_TOKEN}::int8 AND t."spam" >= ${min}::int AND t."ham" >= ${min}::int)
+    OR EXISTS (SELECT 1 FROM "SpamServiceToken" t WHERE t."token" = ${MESSAGE_COUNT_TOKEN}::int8
+      AND t."spam" >= ${min}::int AND t."ham" >= ${min}::int))`;
 }
 
 /** The account's and the service's counts of `features`, in one statement. */

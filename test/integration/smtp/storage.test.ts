@@ -115,8 +115,8 @@ test("list fields, snippet, attachments and bodies are filled from the parse", a
   }
   for (const term of ["quarterly", "dave@example.net", "numbers.csv", "xylophone"]) {
     const rows = await db.$queryRaw<{ id: string }[]>`
-      SELECT "id"::text FROM "Message" WHERE "accountId" = ${bob.id}::uuid
-        AND "searchVector" @@ plainto_tsquery('simple', ${term})`;
+      SELECT "messageId"::text AS "id" FROM "MessageSearch" WHERE "accountId" = ${bob.id}::uuid
+        AND "vector" @@ plainto_tsquery('simple', ${term})`;
     assert.deepEqual(
       rows.map((r) => r.id),
       [stored.id],

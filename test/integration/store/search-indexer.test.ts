@@ -19,9 +19,9 @@ const { createFolder } = await import("../../../lib/store/folders.ts");
 
 async function vectorOf(accountId: string, messageId: string): Promise<string | null> {
   const rows = await db.$queryRaw<{ vector: string | null }[]>`
-    SELECT "searchVector"::text AS "vector" FROM "Message"
-    WHERE "accountId" = ${accountId}::uuid AND "id" = ${messageId}::uuid`;
-  return rows[0]!.vector;
+    SELECT "vector"::text AS "vector" FROM "MessageSearch"
+    WHERE "accountId" = ${accountId}::uuid AND "messageId" = ${messageId}::uuid`;
+  return rows[0]?.vector ?? null;
 }
 
 const waiting = () => db.unindexedMessage.count();

@@ -28,13 +28,12 @@ test("user text only ever travels as a parameter", () => {
   assert.ok(sql.values.some((v) => typeof v === "string" && v.includes("DROP")));
 });
 
-test("free text uses the full-text index; negation keeps NULL vectors", () => {
+test("free text uses the full-text index of MessageSearch; negation keeps copies without one", () => {
   const sql = buildSearchWhere(ACCOUNT, parseQuery("report -draft"), all);
-  assert.match(sql.text, /m\."searchVector" @@ phraseto_tsquery\('simple', \$2\)/);
-  assert.match(
-    sql.text,
-    /NOT COALESCE\(m\."searchVector" @@ phraseto_tsquery\('simple', \$3\), false\)/,
-  );
+  const vector = (n: number) =>
+    String.raw`EXISTS \(SELECT 1 FROM "MessageSearch" s WHERE s\."accountId" = m\."accountId"\s+AND s\."messageId" = m\."id" AND s\."vector" @@ phraseto_tsquery\('simple', \$${n}\)\)`;
+  assert.match(sql.text, new RegExp(vector(2)));
+  assert.match(sql.text, new RegExp(String.raw`NOT COALESCE\(${vector(3)}, false\)`));
   assert.deepEqual(sql.values.slice(1), ["report", "draft"]);
 });
 
