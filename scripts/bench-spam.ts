@@ -97,6 +97,31 @@ function selfCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * BENCH_SPAM_PROFILE=DIR: a V8 CPU profile of our judging loop alone (not
+ * the training or the anchors), written to DIR as a .cpuprofile for
+ * Chromium's DevTools.
+ */
+async function startProfile() {
+  const dir = process.env.BENCH_SPAM_PROFILE;
+  if (!dir) return null;
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(name: string) {
+      const { profile } = await session.post("Profiler.stop");
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, `${name}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+      log(`profile: ${file}`);
+    },
+  };
+}
+
 // ---- ours ---------------------------------------------------------------
 
 async function runOurs(all: Fold[]): Promise<Result> {
@@ -104,10 +129,9 @@ async function runOurs(all: Fold[]): Promise<Result> {
   const { pgPool } = await import("../lib/db.ts");
   const { withTransaction } = await import("../lib/db/sql.ts");
   const { messageTokens } = await import("../lib/spam/classifier/tokenize.ts");
-  const { addMessageDeltas, applyTokenDeltas, loadModels } =
+  const { addMessageDeltas, applyTokenDeltas } =
     await import("../lib/spam/classifier/token-store.ts");
-  const { classify, DEFAULT_PARAMS } = await import("../lib/spam/classifier/combine.ts");
-  const { CLASSIFIER_CUTOFFS } = await import("../lib/spam/classifier/index.ts");
+  const { CLASSIFIER_CUTOFFS, scoreSpam } = await import("../lib/spam/classifier/index.ts");
   const { ensureHostedDomain } = await import("../lib/accounts/domains.ts");
   const { createAccount } = await import("../lib/accounts/create-account.ts");
   await ensureHostedDomain("bench.test");
@@ -140,14 +164,13 @@ async function runOurs(all: Fold[]): Promise<Result> {
     );
     const [{ pid }] = (await pgPool().query<{ pid: number }>("SELECT pg_backend_pid() AS pid"))
       .rows as [{ pid: number }];
+    const profiler = await startProfile();
     const pgBefore = await processCpuMs(pid);
     const before = selfCpuMs();
     for (const sample of fold.test) {
-      // What scoreSpam does, with the probability kept for the cutoffs.
-      const features = messageTokens(sample.raw);
-      const { user, service } = await loadModels(account.id, features);
-      const c = classify(features, user, service, DEFAULT_PARAMS);
-      const p = c?.spamProbability ?? 0.5;
+      // What the MX calls for each copy (null: no model trained enough).
+      const score = await scoreSpam({ accountId: account.id, source: sample.raw });
+      const p = score?.spamProbability ?? 0.5;
       outcomes.set(
         sample,
         p >= CLASSIFIER_CUTOFFS.spam ? "spam" : p > CLASSIFIER_CUTOFFS.ham ? "unsure" : "ham",
@@ -155,6 +178,7 @@ async function runOurs(all: Fold[]): Promise<Result> {
     }
     const nodeMs = selfCpuMs() - before;
     const pgMs = (await processCpuMs(pid)) - pgBefore;
+    await profiler?.stop(`ours-fold${k + 1}`);
     log(
       `ours: fold ${k + 1}: CPU ms/message ${(nodeMs / fold.test.length).toFixed(3)} here + ` +
         `${(pgMs / fold.test.length).toFixed(3)} in Postgres`,

@@ -65,7 +65,7 @@ test("Junk in the webmail trains the user's model; a similar message then scores
     await row(page, "Unclaimed inheritance transfer 1").getByRole("checkbox").check();
     await toolbar(page).getByRole("button", { name: "Junk" }).click();
     await page.getByRole("status").filter({ hasText: "marked as junk" }).waitFor();
-    assert.deepEqual((await loadModels(account.id, [])).user.spamMessages, 10);
+    assert.deepEqual((await loadModels(account.id)).user.spamMessages, 10);
 
     const probe = await buildMail(scam(2));
     const score = await scoreSpam({ accountId: account.id, source: probe });
@@ -84,7 +84,7 @@ test("Junk in the webmail trains the user's model; a similar message then scores
     await row(page, "Unclaimed inheritance transfer 1").getByRole("checkbox").check();
     await toolbar(page).getByRole("button", { name: "Not junk" }).click();
     await page.getByRole("status").filter({ hasText: "moved to the Inbox" }).waitFor();
-    const { user } = await loadModels(account.id, []);
+    const { user } = await loadModels(account.id);
     assert.deepEqual([user.spamMessages, user.hamMessages], [9, 13]);
   } finally {
     await context.close();

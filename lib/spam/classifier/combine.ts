@@ -15,7 +15,8 @@ export type TokenCounts = { spam: number; ham: number };
 export type ModelCounts = {
   spamMessages: number;
   hamMessages: number;
-  tokens: Map<number, TokenCounts>;
+  /** A Map in tests; the MX's in-memory TokenTable (token-table.ts). */
+  tokens: { get(token: number): TokenCounts | undefined };
 };
 
 export type ClassifierParams = {
@@ -80,15 +81,23 @@ function featureProbability(
  * underflow nor overflow.
  */
 export function chiSquareQ(chi2: number, dof: number): number {
+  // Q = e^-m · Σ m^i / i!  (i < dof/2). The sum is kept in plain numbers,
+  // rescaled whenever it grows large, and e^-m is applied in log space at
+  // the end: one multiplication per term instead of a log and an exp.
   const m = chi2 / 2;
-  let logTerm = -m;
-  let logSum = logTerm;
+  let term = 1;
+  let sum = 1;
+  let logScale = 0;
   for (let i = 1; i < dof / 2; i++) {
-    logTerm += Math.log(m / i);
-    const hi = Math.max(logSum, logTerm);
-    logSum = hi + Math.log(Math.exp(logSum - hi) + Math.exp(logTerm - hi));
+    term *= m / i;
+    sum += term;
+    if (sum > 1e250) {
+      sum *= 1e-250;
+      term *= 1e-250;
+      logScale += 250 * Math.LN10;
+    }
   }
-  return Math.min(1, Math.exp(logSum));
+  return Math.min(1, Math.exp(Math.log(sum) + logScale - m));
 }
 
 /** Fisher's combination of feature probabilities: the spamicity I in [0, 1]. */

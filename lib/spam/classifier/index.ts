@@ -51,7 +51,7 @@ export function reasonsFor(c: Classification): string[] {
  */
 export const scoreSpam: SpamScorer = async ({ accountId, source }) => {
   const features = messageTokens(source);
-  const { user, service } = await loadModels(accountId, features);
+  const { user, service } = await loadModels(accountId);
   const c = classify(features, user, service, DEFAULT_PARAMS);
   if (!c) return null;
   return { spamProbability: c.spamProbability, reasons: reasonsFor(c) };

@@ -1,6 +1,7 @@
 // The classifier against a real Postgres: counts written by the batch
 // upserts, read back by the scorer the MX calls, per account and
-// service-wide, and untrained without leaving rows behind.
+// service-wide, untrained back to zero, and the gateway's in-memory copy
+// of the models following what the database says.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { useTestDatabase } from "../../helpers/db.ts";
@@ -72,7 +73,7 @@ test("no verdict before training; trained models tell spam from ham, per account
   assert.deepEqual(forCarol.reasons, ["Like messages people here marked as junk"]);
   assert.equal(await db.spamToken.count({ where: { accountId: carol.id } }), 0);
 
-  const models = await loadModels(alice.id, []);
+  const models = await loadModels(alice.id);
   assert.deepEqual(
     [
       models.user.spamMessages,
@@ -84,24 +85,49 @@ test("no verdict before training; trained models tell spam from ham, per account
   );
 });
 
-test("untraining takes counts back and deletes rows that fall to zero", async () => {
+test("untraining takes counts back to zero; the rows stay for the pruning job", async () => {
   const dave = await makeAccount("dave");
   const raws = await list(spammy, 3);
-  const before = await db.spamServiceToken.count();
   await train(dave.id, raws, 1, 0);
   const rows = await db.spamToken.count({ where: { accountId: dave.id } });
   assert.ok(rows > 20);
   // Retrain one as ham: counts move in one upsert, rows stay.
   await train(dave.id, raws.slice(0, 1), -1, 1);
-  const models = await loadModels(dave.id, []);
+  const models = await loadModels(dave.id);
   assert.deepEqual([models.user.spamMessages, models.user.hamMessages], [2, 1]);
   await train(dave.id, raws.slice(0, 1), 0, -1);
   await train(dave.id, raws.slice(1), -1, 0);
   const left = await db.spamToken.findMany({ where: { accountId: dave.id } });
-  // Only feature 0 (the message counts) remains, at zero.
-  assert.deepEqual(
-    left.map((r) => [Number(r.token), r.spam, r.ham]),
-    [[0, 0, 0]],
-  );
-  assert.ok((await db.spamServiceToken.count()) <= before + 1);
+  assert.equal(left.length, rows);
+  assert.ok(left.every((r) => r.spam === 0 && r.ham === 0));
+  // Feature 0 counts the model's versions: one per training.
+  assert.equal(Number(left.find((r) => r.token === 0n)!.changed), 4);
+  const after = await loadModels(dave.id);
+  assert.deepEqual([after.user.spamMessages, after.user.hamMessages], [0, 0]);
+});
+
+test("the held models follow the database: new training, deleted rows, a model made anew", async () => {
+  const erin = await makeAccount("erin");
+  const probe = await spammy(50);
+  const [feature] = messageTokens(probe);
+  await train(erin.id, await list(spammy, 12), 1, 0);
+  await train(erin.id, await list(hammy, 12), 0, 1);
+  const first = await loadModels(erin.id);
+  assert.equal(first.user.spamMessages, 12);
+  const before = first.user.tokens.get(feature!)?.spam ?? 0;
+  // Written by "another gateway": only the database knows.
+  await train(erin.id, [probe], 1, 0);
+  const second = await loadModels(erin.id);
+  assert.equal(second.user.spamMessages, 13);
+  assert.equal(second.user.tokens.get(feature!)?.spam, before + 1);
+  // Rows deleted with a new generation (what pruning does): read whole again.
+  await db.$executeRaw`DELETE FROM "SpamToken" WHERE "accountId" = ${erin.id}::uuid AND "token" = ${feature}`;
+  await db.$executeRaw`UPDATE "SpamToken" SET "generation" = "generation" + 1 WHERE "accountId" = ${erin.id}::uuid AND "token" = 0`;
+  assert.equal((await loadModels(erin.id)).user.tokens.get(feature!), undefined);
+  // The model deleted and trained anew from scratch.
+  await db.spamToken.deleteMany({ where: { accountId: erin.id } });
+  assert.equal((await loadModels(erin.id)).user.spamMessages, 0);
+  await train(erin.id, [probe], 1, 0);
+  const anew = await loadModels(erin.id);
+  assert.deepEqual([anew.user.spamMessages, anew.user.tokens.get(feature!)?.spam], [1, 1]);
 });

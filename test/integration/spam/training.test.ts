@@ -24,7 +24,7 @@ const { applyQueuedTraining } = await import("../../../lib/spam/training.ts");
 const gateway = await startImapGateway();
 
 async function counts(accountId: string) {
-  const { user, service } = await loadModels(accountId, []);
+  const { user, service } = await loadModels(accountId);
   return {
     user: [user.spamMessages, user.hamMessages],
     service: [service.spamMessages, service.hamMessages],
