@@ -4,7 +4,13 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import type { Provider } from "next-auth/providers/index";
 import { authenticate, type AuthenticatedAccount } from "@/lib/accounts/authenticate";
 import { accountForOidcLogin, oidcProviderId } from "@/lib/accounts/oidc-sign-in";
-import { beginPendingSignIn, completeSignInWithCode } from "@/lib/accounts/pending-sign-in";
+import {
+  beginPendingSignIn,
+  completeSignInWithCode,
+  completeSignInWithPasskey,
+  type PendingSignInRef,
+} from "@/lib/accounts/pending-sign-in";
+import { verifyPasskeySignIn } from "@/lib/accounts/passkeys";
 import { loadConfig, type OidcProviderConfig } from "@/lib/config";
 import { createWebSession, endWebSession } from "@/lib/accounts/web-sessions";
 import { twoStepEnabledFor } from "@/lib/auth/two-step";
@@ -15,6 +21,7 @@ import { CLIENT_IP_HEADER } from "./client-ip";
 import { checkSession } from "./session-check";
 import { noteSignInDevice } from "@/lib/accounts/known-devices";
 import { siteUrl } from "./site-url";
+import { currentRelyingParty } from "./relying-party";
 import {
   browserDeviceToken,
   clearPendingSignInCookie,
@@ -116,6 +123,22 @@ function oidcProvider(config: OidcProviderConfig): Provider {
   };
 }
 
+/**
+ * The second step of a pending sign-in: the account comes from the
+ * server-side row the signed cookie names, never from the form; `complete`
+ * checks the factor and uses the row up.
+ */
+async function secondStep(
+  client: Client,
+  complete: (ref: PendingSignInRef) => Promise<AuthenticatedAccount>,
+) {
+  const ref = await pendingSignInFromCookie();
+  if (!ref) throw new Error("Your sign-in took too long. Sign in again with your password.");
+  const account = await complete(ref);
+  await clearPendingSignInCookie();
+  return startSession(account, client);
+}
+
 /** Runs a sign-in step; a UserError's message goes to the form (next-auth passes it as `error`). */
 async function step<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -164,14 +187,33 @@ export const authOptions: NextAuthOptions = {
       async authorize(credentials, req) {
         const code = typeof credentials?.code === "string" ? credentials.code.slice(0, 64) : "";
         const client = clientOf(req);
+        return step(() => secondStep(client, (ref) => completeSignInWithCode(ref, code, client)));
+      },
+    }),
+    CredentialsProvider({
+      id: "passkey",
+      name: "Passkey",
+      credentials: {
+        purpose: { label: "Purpose", type: "text" },
+        response: { label: "Passkey answer", type: "text" },
+      },
+      async authorize(credentials, req) {
+        const purpose = credentials?.purpose === "second-step" ? "second-step" : "passwordless";
+        const raw = typeof credentials?.response === "string" ? credentials.response : "";
+        const client = clientOf(req);
         return step(async () => {
-          // The account comes from the server-side row the signed cookie names, never from the form.
-          const ref = await pendingSignInFromCookie();
-          if (!ref)
-            throw new Error("Your sign-in took too long. Sign in again with your password.");
-          const account = await completeSignInWithCode(ref, code, client);
-          await clearPendingSignInCookie();
-          return startSession(account, client);
+          let response: unknown;
+          try {
+            response = JSON.parse(raw.slice(0, 64_000));
+          } catch {
+            throw new Error("Passkey refused: the browser's answer was not valid.");
+          }
+          const rp = await currentRelyingParty();
+          if (purpose === "passwordless") {
+            const account = await verifyPasskeySignIn(rp, response, { purpose }, client);
+            return startSession(account, client);
+          }
+          return secondStep(client, (ref) => completeSignInWithPasskey(ref, rp, response, client));
         });
       },
     }),

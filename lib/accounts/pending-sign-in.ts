@@ -11,6 +11,7 @@ import { isUuid } from "../store/list-messages.ts";
 import type { AuthenticatedAccount } from "./authenticate.ts";
 import { SIGN_IN_ACCOUNT_FIELDS } from "./authenticate.ts";
 import { verifySecondStep, type SecondStepContext } from "./second-step.ts";
+import { verifyPasskeySignIn, type RelyingParty } from "./passkeys.ts";
 
 export type PendingSignInRef = { accountId: string; id: string };
 
@@ -55,7 +56,7 @@ export async function beginPendingSignIn(
   return { accountId: account.id, id: row.id };
 }
 
-export type PendingSignIn = { account: AuthenticatedAccount; totp: boolean };
+export type PendingSignIn = { account: AuthenticatedAccount; totp: boolean; passkeys: boolean };
 
 /**
  * The pending sign-in, while it still counts: not expired, the account
@@ -69,7 +70,11 @@ export async function getPendingSignIn(ref: PendingSignInRef): Promise<PendingSi
       sessionVersion: true,
       expiresAt: true,
       account: {
-        select: { ...SIGN_IN_ACCOUNT_FIELDS, totpFactor: { select: { confirmedAt: true } } },
+        select: {
+          ...SIGN_IN_ACCOUNT_FIELDS,
+          totpFactor: { select: { confirmedAt: true } },
+          _count: { select: { passkeys: true } },
+        },
       },
     },
   });
@@ -85,6 +90,7 @@ export async function getPendingSignIn(ref: PendingSignInRef): Promise<PendingSi
       sessionVersion: account.sessionVersion,
     },
     totp: Boolean(account.totpFactor?.confirmedAt),
+    passkeys: account._count.passkeys > 0,
   };
 }
 
@@ -105,7 +111,35 @@ export async function completeSignInWithCode(
   if (!pending) throw expired();
   if (!code.trim()) throw new UserError("invalid_input", "Enter the code.", "code");
   await verifySecondStep(pending.account, code, client);
-  // Used once: a second request with the same cookie finds nothing.
+  return usePendingSignIn(ref, pending);
+}
+
+/**
+ * The second step with a passkey (lib/accounts/passkeys.ts): the account
+ * when the browser's answer is right for one of its passkeys.
+ */
+export async function completeSignInWithPasskey(
+  ref: PendingSignInRef,
+  rp: RelyingParty,
+  response: unknown,
+  client: SecondStepContext,
+): Promise<AuthenticatedAccount> {
+  const pending = await getPendingSignIn(ref);
+  if (!pending) throw expired();
+  await verifyPasskeySignIn(
+    rp,
+    response,
+    { purpose: "second-step", accountId: pending.account.id },
+    client,
+  );
+  return usePendingSignIn(ref, pending);
+}
+
+/** The pending row is used once: a second request with the same cookie finds nothing. */
+async function usePendingSignIn(
+  ref: PendingSignInRef,
+  pending: PendingSignIn,
+): Promise<AuthenticatedAccount> {
   const { count } = await db.pendingSignIn.deleteMany({
     where: { accountId: ref.accountId, id: ref.id },
   });

@@ -13,8 +13,12 @@ export type SignInEventInput = {
   /** The address tried: nothing is recorded when it names no account. */
   address: string;
   outcome: SignInOutcome;
-  /** A sign-in protocol, or "web-2fa" for the second step of a web sign-in. */
-  protocol: LoginProtocol | "web-2fa";
+  /**
+   * A sign-in protocol, "web-2fa" for the second step of a web sign-in with a
+   * code, "web-2fa-passkey" for it with a passkey, "web-passkey" for a
+   * passwordless sign-in with a passkey.
+   */
+  protocol: LoginProtocol | "web-2fa" | "web-2fa-passkey" | "web-passkey";
   ip: string;
   userAgent?: string;
 };

@@ -3,7 +3,7 @@
 // flag every path reads, lib/auth/two-step.ts); turning two-step off clears
 // it with the factors, and asks for the password and a code first.
 import { resetSecondFactors } from "../auth/two-step.ts";
-import { db } from "../db.ts";
+import { db, type Tx } from "../db.ts";
 import { UserError } from "../errors.ts";
 import { RECOVERY_CODE_COUNT, TOTP_ENROLMENT_SECONDS } from "../config/limits.ts";
 import { hashPassword, verifyPassword } from "../auth/password.ts";
@@ -80,8 +80,7 @@ export async function confirmTotpEnrolment(accountId: string, code: string): Pro
   }
   const step = matchTotpStep(factor.secret, code);
   if (step === null) throw wrongCodeError();
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  const hashes = await Promise.all(codes.map((c) => hashPassword(normalizeRecoveryCode(c)!)));
+  const recovery = await newRecoveryCodes();
   const now = new Date();
   await db.$transaction(async (tx) => {
     // Conditional: two confirmations racing turn it on once.
@@ -91,13 +90,31 @@ export async function confirmTotpEnrolment(accountId: string, code: string): Pro
     });
     if (count !== 1)
       throw new UserError("invalid_input", "Start setting up the authenticator app again.");
-    await tx.recoveryCode.deleteMany({ where: { accountId } });
-    await tx.recoveryCode.createMany({
-      data: hashes.map((codeHash) => ({ accountId, codeHash })),
-    });
+    await replaceRecoveryCodes(tx, accountId, recovery);
     await tx.account.update({ where: { id: accountId }, data: { twoStepEnabledAt: now } });
   });
-  return codes;
+  return recovery.codes;
+}
+
+export type NewRecoveryCodes = { codes: string[]; hashes: string[] };
+
+/** RECOVERY_CODE_COUNT new recovery codes and their hashes (made before a transaction: hashing is slow). */
+export async function newRecoveryCodes(): Promise<NewRecoveryCodes> {
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  const hashes = await Promise.all(codes.map((c) => hashPassword(normalizeRecoveryCode(c)!)));
+  return { codes, hashes };
+}
+
+/** The account's recovery codes become `codes`, in the caller's transaction: the old ones stop working. */
+export async function replaceRecoveryCodes(
+  tx: Tx,
+  accountId: string,
+  codes: NewRecoveryCodes,
+): Promise<void> {
+  await tx.recoveryCode.deleteMany({ where: { accountId } });
+  await tx.recoveryCode.createMany({
+    data: codes.hashes.map((codeHash) => ({ accountId, codeHash })),
+  });
 }
 
 export type SecondFactorUsed = "totp" | "recovery";

@@ -31,6 +31,8 @@ export async function twoStepEnabledFor(accountId: string): Promise<boolean> {
 export async function resetSecondFactors(tx: Tx, accountId: string): Promise<void> {
   await tx.totpFactor.deleteMany({ where: { accountId } });
   await tx.recoveryCode.deleteMany({ where: { accountId } });
+  await tx.passkey.deleteMany({ where: { accountId } });
+  await tx.webAuthnChallenge.deleteMany({ where: { accountId } });
   // A sign-in waiting for its second step would wait for a factor that is gone.
   await tx.pendingSignIn.deleteMany({ where: { accountId } });
   await tx.account.update({ where: { id: accountId }, data: { twoStepEnabledAt: null } });

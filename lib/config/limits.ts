@@ -200,6 +200,15 @@ export const PENDING_SIGN_IN_SECONDS = 5 * 60;
 /** An enrolment started but not confirmed is dropped after this: 15 minutes. */
 export const TOTP_ENROLMENT_SECONDS = 15 * 60;
 
+/** A passkey ceremony's challenge is good for this long: 5 minutes, the browser's own prompt times out sooner (WebAuthn §5.4 timeout). */
+export const WEBAUTHN_CHALLENGE_SECONDS = 5 * 60;
+
+/** How long the browser's passkey prompt waits, in milliseconds (WebAuthn §5.4 timeout): 2 minutes. */
+export const WEBAUTHN_TIMEOUT_MS = 2 * 60 * 1000;
+
+/** Passkeys an account may have: 20, more than anyone carries; each sign-in lists them to the browser. */
+export const MAX_PASSKEYS_PER_ACCOUNT = 20;
+
 /** Browsers remembered per account for the new-device notice: 50, like the known networks; the least recently used go first. */
 export const KNOWN_DEVICES_KEPT = 50;
 

@@ -5,6 +5,7 @@ import { oidcProviderId } from "@/lib/accounts/oidc-sign-in";
 import { loadConfig } from "@/lib/config";
 import { LoginForm } from "./login-form";
 import { SsoButtons } from "./sso-buttons";
+import { PasskeyButton } from "./passkey-button";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -36,6 +37,7 @@ export default async function LoginPage({
           </p>
         ) : null}
         <SsoButtons providers={sso} />
+        <PasskeyButton purpose="passwordless" />
         <LoginForm defaultAddress={typeof address === "string" ? address.slice(0, 320) : ""} />
         <p className="auth-switch">
           No account yet? <a href="/signup">Create one</a>

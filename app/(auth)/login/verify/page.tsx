@@ -4,6 +4,7 @@ import { getPendingSignIn } from "@/lib/accounts/pending-sign-in";
 import { getCurrentAccount } from "@/app/_server/session";
 import { pendingSignInFromCookie } from "@/app/_server/pending-sign-in";
 import { VerifyForm } from "./verify-form";
+import { PasskeyButton } from "../passkey-button";
 
 export const metadata: Metadata = { title: "Two-step verification" };
 
@@ -21,6 +22,7 @@ export default async function VerifyPage() {
         <p className="sub">
           Signing in as <strong>{pending.account.address}</strong>
         </p>
+        {pending.passkeys ? <PasskeyButton purpose="second-step" /> : null}
         <VerifyForm />
         <p className="auth-switch">
           <a href="/login">Start again</a>

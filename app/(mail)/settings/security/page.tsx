@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { getTwoStepStatus } from "@/lib/accounts/two-step-factors";
+import { listPasskeys } from "@/lib/accounts/passkeys";
 import { listSignInEvents } from "@/lib/accounts/sign-in-events";
 import { listWebSessions } from "@/lib/accounts/web-sessions";
 import { describeUserAgent } from "@/lib/http/user-agent";
@@ -10,6 +11,7 @@ import { SignOutButton } from "@/app/_components/sign-out-button";
 import { TwoStepSection } from "./_components/two-step-section";
 import { SessionsSection, type SessionDto } from "./_components/sessions-section";
 import { HistorySection } from "./_components/history-section";
+import { PasskeysSection } from "./_components/passkeys-section";
 import "../settings.css";
 
 export const metadata: Metadata = { title: "Security" };
@@ -19,8 +21,9 @@ export const metadata: Metadata = { title: "Security" };
 // for this account only.
 export default async function SecurityPage() {
   const account = await currentAccount();
-  const [twoStep, sessions, events] = await Promise.all([
+  const [twoStep, passkeys, sessions, events] = await Promise.all([
     getTwoStepStatus(account.id),
+    listPasskeys(account.id),
     listWebSessions(account.id),
     listSignInEvents(account.id, { limit: 50 }),
   ]);
@@ -49,6 +52,23 @@ export default async function SecurityPage() {
             address={account.address}
             enabledAt={twoStep.enabledAt?.toISOString() ?? null}
             recoveryCodesLeft={twoStep.recoveryCodesLeft}
+          />
+        </section>
+        <section aria-labelledby="passkeys-heading" className="settings-card">
+          <h2 id="passkeys-heading">Passkeys and security keys</h2>
+          <p className="hint">
+            A passkey is a second step after your password, or, if you choose, signs you in on its
+            own.
+          </p>
+          <PasskeysSection
+            address={account.address}
+            passkeys={passkeys.map((p) => ({
+              id: p.id,
+              name: p.name,
+              passwordless: p.passwordless,
+              createdAt: p.createdAt.toISOString(),
+              lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
+            }))}
           />
         </section>
         <section aria-labelledby="app-passwords-heading" className="settings-card">

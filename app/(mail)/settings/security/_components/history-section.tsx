@@ -11,6 +11,8 @@ const OUTCOMES: Record<SignInEventView["outcome"], string> = {
 const PROTOCOLS: Record<string, string> = {
   web: "Web password",
   "web-2fa": "Web second step",
+  "web-2fa-passkey": "Web second step (passkey)",
+  "web-passkey": "Web, passkey",
   smtp: "SMTP",
   imap: "IMAP",
   pop3: "POP3",

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import { LocalTime } from "@/app/(mail)/mail/_components/local-time";
 import { Field, FormStatus } from "../../_components/form-parts";
+import { RecoveryCodes } from "./recovery-codes";
 import {
   confirmTotpAction,
   disableTwoStepAction,
@@ -45,28 +46,15 @@ export function TwoStepSection({ address, enabledAt, recoveryCodesLeft }: Props)
     return (
       <div>
         <FormStatus state={state} />
-        <p>
-          Save these recovery codes somewhere safe. Each one signs you in once if you lose your
-          phone. They are shown only now.
-        </p>
-        <ul className="recovery-codes" aria-label="Recovery codes">
-          {codes.map((code) => (
-            <li key={code}>
-              <code>{code}</code>
-            </li>
-          ))}
-        </ul>
-        <button
-          className="button"
-          type="button"
-          onClick={() => {
+        <RecoveryCodes
+          codes={codes}
+          lost="your phone"
+          onSaved={() => {
             setCodes(null);
             setState({});
             router.refresh();
           }}
-        >
-          I have saved my codes
-        </button>
+        />
       </div>
     );
   }
