@@ -98,6 +98,9 @@ export function authservIdOf(value: string): string | null {
  * stored. Takes the header section as received (bare LF line ends too, as
  * lib/mime/headers.ts reads them) and returns it without those fields, or
  * null when it holds none. Everything else is kept byte for byte.
+ * X-Spam-* fields from outside go the same way: ours are written per copy
+ * (lib/spam/verdict.ts), and a sender's "X-Spam-Status: No" must not sit
+ * beside them for a mail client or a filter rule to believe.
  */
 export function withoutForgedAuthResults(head: Buffer, hostname: string): Buffer | null {
   const ours = hostname.toLowerCase().replace(/\.$/, "");
@@ -111,11 +114,14 @@ export function withoutForgedAuthResults(head: Buffer, hostname: string): Buffer
     if ((line[0] === " " || line[0] === "\t") && last) last.text += text;
     else fields.push({ text, name: line.slice(0, Math.max(line.indexOf(":"), 0)).trim() });
   }
-  const kept = fields.filter(
-    (f) =>
-      f.name.toLowerCase() !== "authentication-results" ||
-      authservIdOf(f.text.slice(f.text.indexOf(":") + 1)) !== ours,
-  );
+  const kept = fields.filter((f) => {
+    const name = f.name.toLowerCase();
+    if (name.startsWith("x-spam-")) return false;
+    return (
+      name !== "authentication-results" ||
+      authservIdOf(f.text.slice(f.text.indexOf(":") + 1)) !== ours
+    );
+  });
   if (kept.length === fields.length) return null;
   return Buffer.from(kept.map((f) => f.text).join(""), "latin1");
 }

@@ -289,6 +289,21 @@ test("the admin's sender domain lists: blocked is refused, allowed only counts w
   }
 });
 
+test("X-Spam-* fields and an Authentication-Results under our name from outside are removed", async () => {
+  const message = simpleMessage({ from: "news@fine.example", subject: "Claims to be clean" });
+  const forged =
+    `X-Spam-Status: No, score=-100\r\nX-Spam-Flag: NO\r\n` +
+    `Authentication-Results: mx.mail.test; dmarc=pass header.from=fine.example\r\n` +
+    `Authentication-Results: other.example; spf=pass\r\n` +
+    message;
+  const result = await deliver("news@fine.example", forged);
+  assert.equal(result.final?.code, 250, result.final?.text);
+  const raw = Buffer.from((await latestCopy("Claims to be clean"))!.source!.raw).toString("latin1");
+  assert.doesNotMatch(raw, /score=-100|X-Spam-Flag/);
+  assert.match(raw, /Authentication-Results: other\.example; spf=pass/);
+  assert.equal(raw.match(/Authentication-Results: mx\.mail\.test/g)?.length, 1);
+});
+
 test("with the DNS server gone the checks are temperror: delivered, nothing refused", async () => {
   await dns.stop();
   const copy = await accepted("alerts@bank.example", "No DNS");
