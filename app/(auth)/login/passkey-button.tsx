@@ -2,7 +2,11 @@
 
 import { StepError, usePasskeySignIn } from "./sign-in-step";
 
-/** "Sign in with a passkey" (passwordless) on /login, or "Use a passkey" as the second step. */
+/**
+ * "Use a passkey instead" (passwordless) on /login, or "Use a passkey" as
+ * the second step. Neither name contains "Sign in": that is the password
+ * form's own button, which a screen reader user (and getByRole) finds by name.
+ */
 export function PasskeyButton({ purpose }: { purpose: "second-step" | "passwordless" }) {
   const { error, pending, start } = usePasskeySignIn(purpose);
   return (
@@ -17,7 +21,7 @@ export function PasskeyButton({ purpose }: { purpose: "second-step" | "passwordl
         {pending
           ? "Waiting for your passkey…"
           : purpose === "passwordless"
-            ? "Sign in with a passkey"
+            ? "Use a passkey instead"
             : "Use a passkey"}
       </button>
     </div>
