@@ -6,8 +6,16 @@ import assert from "node:assert/strict";
 export async function assertCountersExact(accountId: string): Promise<void> {
   // Imported here: the test file sets DATABASE_URL before lib/db.ts loads.
   const { db } = await import("../../lib/db.ts");
-  const boxes = await db.mailbox.findMany({ where: { accountId } });
-  const messages = await db.message.findMany({ where: { accountId } });
+  // One snapshot: read in two statements, a move committing between them
+  // shows the folder's counter from before it and its rows from after.
+  const [boxes, messages, account] = await db.$transaction(
+    [
+      db.mailbox.findMany({ where: { accountId } }),
+      db.message.findMany({ where: { accountId } }),
+      db.account.findUniqueOrThrow({ where: { id: accountId } }),
+    ],
+    { isolationLevel: "RepeatableRead" },
+  );
   for (const b of boxes) {
     const rows = messages.filter((m) => m.mailboxId === b.id);
     assert.equal(b.messageCount, rows.length, `${b.name} messageCount`);
@@ -23,7 +31,6 @@ export async function assertCountersExact(accountId: string): Promise<void> {
     }
     assert.equal(new Set(rows.map((m) => m.uid)).size, rows.length, `${b.name}: uids unique`);
   }
-  const account = await db.account.findUniqueOrThrow({ where: { id: accountId } });
   assert.equal(
     Number(account.usedBytes),
     messages.reduce((n, m) => n + m.size, 0),
